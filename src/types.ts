@@ -1,0 +1,74 @@
+// Shared data types between the modules. No logic here.
+
+/** A covariate column of the analysis frame: numeric as is, text as categorical. */
+export type Covariate =
+  | { name: string; kind: "numeric"; values: Float64Array }
+  | { name: string; kind: "categorical"; values: string[]; levels: string[] }; // levels sorted; levels[0] is the reference
+
+/**
+ * The analysis table one DiD scan sees: one row per participant-visit (aggregated) or per cell.
+ * Built by frame.ts (subset, extract, aggregate, pair); feature values are raw (not standardised).
+ */
+export interface AnalysisFrame {
+  unit: "participant_visit" | "cell";
+  participant: string[]; // n row labels
+  visit: string[];
+  arm: string[];
+  celltype?: string[]; // present when the scan is stratified by cell type
+  nCells?: Float64Array; // cells averaged into each row (participant_visit only)
+  covariates: Covariate[];
+  features: string[];
+  values: Float64Array[]; // one column of length n per feature, in `features` order
+}
+
+/** The shared design of a batch of fits: y = X b + Z u + e, u ~ N(0, G) per group. */
+export interface BatchDesign {
+  n: number; // rows
+  p: number; // fixed-effect columns
+  q: number; // random-effect columns per group
+  X: Float64Array; // n x p, row-major
+  Z: Float64Array; // n x q, row-major
+  groups: Int32Array; // n group indices in 0..G-1
+  G: number; // number of groups
+}
+
+export interface KernelOptions {
+  reml?: boolean; // default true
+  covariance?: "unstructured" | "diagonal"; // default "unstructured"
+}
+
+/** How a fit got where it is (after MixedModels.jl's OptSummary). */
+export interface OptSummary {
+  optimizer: string;
+  ftolRel: number;
+  evaluations: number;
+  finalObjective: number; // -2 logLik (REML criterion or deviance)
+  theta: number[]; // relative covariance factor, lme4's parameterisation
+  returnCode: string;
+}
+
+/** Status codes a batch fit reports per feature (kernel constants mirror these). */
+export const FIT_STATUS = {
+  ok: 0,
+  nonFinite: 1, // y has NaN/Inf: refit on the complete rows
+  rankDeficient: 2, // X'V^-1X not positive definite
+  failed: 3, // optimiser could not evaluate the objective
+} as const;
+
+/** Results of fitting m responses that share one BatchDesign (all arrays feature-major). */
+export interface BatchFit {
+  m: number;
+  p: number;
+  q: number;
+  beta: Float64Array; // m x p
+  se: Float64Array; // m x p
+  df: Float64Array; // m x p Satterthwaite df per coefficient (lmerTest's)
+  covRe: Float64Array; // m x q x q
+  scale: Float64Array; // m residual variances
+  logLik: Float64Array; // m REML/ML log-likelihoods on R's scale
+  theta: Float64Array; // m x nTheta
+  converged: Uint8Array;
+  singular: Uint8Array;
+  iterations: Int32Array;
+  status: Int32Array; // FIT_STATUS
+}
