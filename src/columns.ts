@@ -1,0 +1,49 @@
+// Output column names and the numbers of the statistics, kept in one place.
+
+/** `trialmix mixed`: the seed's columns in order, then the extensions (API.md "Output columns"). */
+export const MIXED_SEED_COLUMNS = [
+  "feature",
+  "beta_DiD",
+  "se_DiD",
+  "p_DiD",
+  "FDR_DiD",
+  "ci_lower",
+  "ci_upper",
+  "var_participant",
+  "var_residual",
+  "icc",
+  "n_units",
+  "converged",
+] as const;
+export const MIXED_EXTRA_COLUMNS = ["df_DiD", "p_DiD_satterthwaite", "logLik", "singular", "error"] as const;
+
+export function mixedColumns(randomSlope: boolean): string[] {
+  return [...MIXED_SEED_COLUMNS, ...(randomSlope ? ["var_slope"] : []), ...MIXED_EXTRA_COLUMNS];
+}
+
+/** `trialmix compare` (the seed's compare_fixed_vs_mixed). */
+export const COMPARE_COLUMNS = [
+  "feature",
+  "beta_fixed",
+  "se_fixed",
+  "p_fixed",
+  "beta_mixed",
+  "se_mixed",
+  "p_mixed",
+  "icc",
+  "beta_diff",
+  "agreement",
+] as const;
+
+/** Standardisation thresholds: the seed's mixed path uses 1e-12, its fixed path 1e-8 (FIXED.md). */
+export const MIXED_MIN_SD = 1e-12;
+export const FIXED_MIN_SD = 1e-8;
+
+/** 95% Wald interval multiplier, scipy's norm.ppf(0.975) as statsmodels' conf_int uses. */
+export const Z_975 = 1.959963984540054;
+
+/** Significance level of the fixed-vs-mixed agreement column (the seed's alpha). */
+export const AGREEMENT_ALPHA = 0.05;
+
+/** Features per kernel call: bounds the Y buffer (block x rows doubles) and paces the progress bar. */
+export const FEATURE_BLOCK = 2048;

@@ -1,0 +1,52 @@
+// compare_fixed_vs_mixed: the fixed and mixed tables merged on feature.
+import { AGREEMENT_ALPHA } from "./columns.js";
+
+export interface CompareRow {
+  feature: string;
+  beta_fixed: number;
+  se_fixed: number;
+  p_fixed: number;
+  beta_mixed: number;
+  se_mixed: number;
+  p_mixed: number;
+  icc: number;
+  beta_diff: number;
+  agreement: boolean;
+}
+
+interface Stat {
+  feature: string;
+  beta_DiD: number;
+  se_DiD: number;
+  p_DiD: number;
+}
+
+/**
+ * Outer merge on feature, keys in lexicographic order as pandas' merge(how="outer") gives them.
+ * agreement: same significance at alpha and same sign (NaN compares unequal, so a NaN row disagrees).
+ */
+export function mergeFixedMixed(fixed: Stat[], mixed: (Stat & { icc: number })[]): CompareRow[] {
+  const f = new Map(fixed.map((r) => [r.feature, r]));
+  const m = new Map(mixed.map((r) => [r.feature, r]));
+  const keys = [...new Set([...f.keys(), ...m.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return keys.map((feature) => {
+    const a = f.get(feature);
+    const b = m.get(feature);
+    const row: CompareRow = {
+      feature,
+      beta_fixed: a?.beta_DiD ?? NaN,
+      se_fixed: a?.se_DiD ?? NaN,
+      p_fixed: a?.p_DiD ?? NaN,
+      beta_mixed: b?.beta_DiD ?? NaN,
+      se_mixed: b?.se_DiD ?? NaN,
+      p_mixed: b?.p_DiD ?? NaN,
+      icc: b?.icc ?? NaN,
+      beta_diff: NaN,
+      agreement: false,
+    };
+    row.beta_diff = row.beta_fixed - row.beta_mixed;
+    const sameSign = Math.sign(row.beta_fixed) === Math.sign(row.beta_mixed); // NaN === NaN is false, like numpy
+    row.agreement = (row.p_fixed < AGREEMENT_ALPHA) === (row.p_mixed < AGREEMENT_ALPHA) && sameSign;
+    return row;
+  });
+}
