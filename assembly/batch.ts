@@ -1,0 +1,367 @@
+// Batch entry: one shared design, m responses (feature-major), everything fitted inside WASM.
+import { ld, st, ldi, sti, allocF64, alloc } from "./mem";
+import { chol, cholInverse, fwd, bwd, dot } from "./linalg/chol";
+import * as R from "./reml";
+import { setupOptim, optimQ1, optimGeneral, lastConverged, isDiag } from "./optim";
+
+export const STATUS_OK: i32 = 0;
+export const STATUS_NONFINITE: i32 = 1;
+export const STATUS_RANKDEF: i32 = 2;
+export const STATUS_FAILED: i32 = 3;
+
+let vC: usize = 0; // center vector [F, P, a_0..]
+let vP: usize = 0;
+let vM: usize = 0;
+let vPP: usize = 0;
+let vPM: usize = 0;
+let vMP: usize = 0;
+let vMM: usize = 0;
+let dA: usize = 0; // 3 x nv derivative estimates (levels)
+let gradV: usize = 0; // nth x nv
+let hessF: usize = 0; // nth x nth
+let hessP: usize = 0;
+let Hm: usize = 0; // (nth+1)^2
+let gv: usize = 0; // nth+1
+let wv: usize = 0;
+let th2: usize = 0;
+let act: usize = 0; // i32 active list
+let qa: usize = 0; let qb: usize = 0; let qc: usize = 0; let qd: usize = 0; let qv: usize = 0;
+
+function evalVec(th: usize, out: usize): bool {
+  R.evaluate(th);
+  if (!R.evalOk) return false;
+  st(out, 0, R.ldL + R.ldRX);
+  st(out, 1, R.pwrss);
+  R.computeAinv();
+  for (let j = 0; j < R.p; j++) st(out, 2 + j, ld(R.Ainv, j * R.p + j));
+  return true;
+}
+
+@inline function rich(d0: f64, d1: f64, d2: f64): f64 {
+  const a = (4 * d1 - d0) / 3;
+  const b = (4 * d2 - d1) / 3;
+  return (16 * b - a) / 15;
+}
+
+function stepFor(x: f64): f64 { return 4e-3 * Math.max(Math.abs(x), 0.1); }
+
+/** lmerTest's Satterthwaite df for every coefficient; theta at the REML optimum. */
+function satterthwaite(theta: usize, outDf: usize): void {
+  const p = R.p, nth = R.nth, nv = p + 2;
+  if (!evalVec(theta, vC)) { for (let j = 0; j < p; j++) st(outDf, j, NaN); return; }
+  const P0 = ld(vC, 1);
+  const s2 = P0 / <f64>(R.n - p);
+  const sig = Math.sqrt(s2);
+  // active coordinates: drop diagonal zeros whose whole Lambda column is zero
+  let na = 0;
+  let idx = 0;
+  for (let j = 0; j < (R.diagCov ? nth : R.q); j++) {
+    if (R.diagCov) { if (ld(theta, j) != 0) { sti(act, na, j); na++; } continue; }
+    let colZero = true;
+    for (let k = j; k < R.q; k++) if (ld(theta, idx + k - j) != 0) colZero = false;
+    for (let k = j; k < R.q; k++) {
+      const i = idx + k - j;
+      if (!(k == j && colZero)) { sti(act, na, i); na++; }
+    }
+    idx += R.q - j;
+  }
+  for (let i = 0; i < nth; i++) st(th2, i, ld(theta, i));
+  if (R.q == 1 && na == 1) {
+    // analytic derivatives (pooled random intercept)
+    R.derivsQ1(theta);
+    st(gradV, 0, R.dF); st(gradV, 1, R.dP);
+    for (let j = 0; j < p; j++) st(gradV, 2 + j, ld(R.dAinv, j));
+    st(hessF, 0, R.dF2); st(hessP, 0, R.dP2);
+  } else
+  // first and second derivatives (Richardson, 3 levels)
+  for (let a = 0; a < na; a++) {
+    const i = ldi(act, a);
+    const xi = ld(theta, i);
+    let h = stepFor(xi);
+    for (let l = 0; l < 3; l++) {
+      st(th2, i, xi + h); evalVec(th2, vP);
+      st(th2, i, xi - h); evalVec(th2, vM);
+      st(th2, i, xi);
+      for (let k = 0; k < nv; k++) st(dA, l * nv + k, (ld(vP, k) - ld(vM, k)) / (2 * h));
+      st(dA, 3 * nv + l * 2, (ld(vP, 0) - 2 * ld(vC, 0) + ld(vM, 0)) / (h * h));
+      st(dA, 3 * nv + l * 2 + 1, (ld(vP, 1) - 2 * ld(vC, 1) + ld(vM, 1)) / (h * h));
+      h *= 0.5;
+    }
+    for (let k = 0; k < nv; k++) st(gradV, a * nv + k, rich(ld(dA, k), ld(dA, nv + k), ld(dA, 2 * nv + k)));
+    st(hessF, a * nth + a, rich(ld(dA, 3 * nv), ld(dA, 3 * nv + 2), ld(dA, 3 * nv + 4)));
+    st(hessP, a * nth + a, rich(ld(dA, 3 * nv + 1), ld(dA, 3 * nv + 3), ld(dA, 3 * nv + 5)));
+    for (let b = 0; b < a; b++) {
+      const j = ldi(act, b);
+      const xj = ld(theta, j);
+      let hi = stepFor(xi), hj = stepFor(xj);
+      for (let l = 0; l < 3; l++) {
+        st(th2, i, xi + hi); st(th2, j, xj + hj); evalVec(th2, vPP);
+        st(th2, j, xj - hj); evalVec(th2, vPM);
+        st(th2, i, xi - hi); evalVec(th2, vMM);
+        st(th2, j, xj + hj); evalVec(th2, vMP);
+        st(th2, i, xi); st(th2, j, xj);
+        const den = 4 * hi * hj;
+        st(dA, l * 2, (ld(vPP, 0) - ld(vPM, 0) - ld(vMP, 0) + ld(vMM, 0)) / den);
+        st(dA, l * 2 + 1, (ld(vPP, 1) - ld(vPM, 1) - ld(vMP, 1) + ld(vMM, 1)) / den);
+        hi *= 0.5; hj *= 0.5;
+      }
+      const fF = rich(ld(dA, 0), ld(dA, 2), ld(dA, 4));
+      const fP = rich(ld(dA, 1), ld(dA, 3), ld(dA, 5));
+      st(hessF, a * nth + b, fF); st(hessF, b * nth + a, fF);
+      st(hessP, a * nth + b, fP); st(hessP, b * nth + a, fP);
+    }
+  }
+  // Hessian of the REML deviance in (theta_active, sigma)
+  const d = na + 1;
+  for (let a = 0; a < na; a++) {
+    for (let b = 0; b <= a; b++) {
+      st(Hm, a * d + b, ld(hessF, a * nth + b) + ld(hessP, a * nth + b) / s2);
+    }
+    st(Hm, na * d + a, -2 * ld(gradV, a * nv + 1) / (s2 * sig));
+  }
+  st(Hm, na * d + na, -2 * <f64>(R.n - p) / s2 + 6 * P0 / (s2 * s2));
+  if (!chol(Hm, d, 1e-13)) { for (let j = 0; j < p; j++) st(outDf, j, NaN); return; }
+  for (let j = 0; j < p; j++) {
+    const aj = ld(vC, 2 + j);
+    const C = s2 * aj;
+    for (let a = 0; a < na; a++) st(gv, a, s2 * ld(gradV, a * nv + 2 + j));
+    st(gv, na, 2 * sig * aj);
+    for (let a = 0; a < d; a++) st(wv, a, ld(gv, a));
+    fwd(Hm, d, wv, 1);
+    let gHg = 0.0;
+    for (let a = 0; a < d; a++) gHg += ld(wv, a) * ld(wv, a);
+    st(outDf, j, C * C / gHg);
+  }
+}
+
+/** BLUPs and conditional variances for every group at the current theta/beta/s2. */
+function ranef(theta: usize, s2: f64, outB: usize, outV: usize): void {
+  const q = R.q, p = R.p;
+  R.buildLambda(theta);
+  const Lam = R.Lam;
+  for (let g = 0; g < R.G; g++) {
+    const Zg = R.ZtZg + (<usize>(g * q * q) << 3);
+    const ZXg = R.ZtXg + (<usize>(g * q * p) << 3);
+    const Zyg = R.Ztyg + (<usize>(g * q) << 3);
+    // qa = ZtZ Lam ; qb = Lam' qa + I
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+      let a = 0.0;
+      for (let k = 0; k < q; k++) a += ld(Zg, i * q + k) * ld(Lam, k * q + j);
+      st(qa, i * q + j, a);
+    }
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+      let a = 0.0;
+      for (let k = 0; k < q; k++) a += ld(Lam, k * q + i) * ld(qa, k * q + j);
+      st(qb, i * q + j, a + (i == j ? 1.0 : 0.0));
+    }
+    chol(qb, q, 0.0);
+    // rhs = Lam' (Zty - ZtX beta)
+    for (let k = 0; k < q; k++) {
+      let e = ld(Zyg, k);
+      for (let j = 0; j < p; j++) e -= ld(ZXg, k * p + j) * ld(R.beta, j);
+      st(qv, k, e);
+    }
+    for (let i = 0; i < q; i++) {
+      let a = 0.0;
+      for (let k = 0; k < q; k++) a += ld(Lam, k * q + i) * ld(qv, k);
+      st(qa, i, a);
+    }
+    fwd(qb, q, qa, 1); bwd(qb, q, qa, 1);
+    for (let i = 0; i < q; i++) {
+      let a = 0.0;
+      for (let k = 0; k < q; k++) a += ld(Lam, i * q + k) * ld(qa, k);
+      st(outB, g * q + i, a);
+    }
+    cholInverse(qb, q, qc, qd); // qc = T^-1
+    // condVar = s2 Lam T^-1 Lam'
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+      let a = 0.0;
+      for (let k = 0; k < q; k++) a += ld(qc, i * q + k) * ld(Lam, j * q + k);
+      st(qd, i * q + j, a);
+    }
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+      let a = 0.0;
+      for (let k = 0; k < q; k++) a += ld(Lam, i * q + k) * ld(qd, k * q + j);
+      st(outV, (g * q + i) * q + j, s2 * a);
+    }
+  }
+}
+
+function fillNaN(f: i32, p: i32, q: i32, nth: i32, oBeta: usize, oSe: usize, oDf: usize, oCov: usize,
+  oScale: usize, oLL: usize, oTheta: usize): void {
+  for (let j = 0; j < p; j++) { st(oBeta, f * p + j, NaN); st(oSe, f * p + j, NaN); st(oDf, f * p + j, NaN); }
+  for (let j = 0; j < q * q; j++) st(oCov, f * q * q + j, NaN);
+  for (let j = 0; j < nth; j++) st(oTheta, f * nth + j, NaN);
+  st(oScale, f, NaN); st(oLL, f, NaN);
+}
+
+/**
+ * Fit m responses sharing the design (X n x p, Z n x q row-major, groups n int32 in 0..G-1).
+ * Y is m x n feature-major. Outputs are feature-major; oVcov/oRanef/oCondVar/oObj may be 0.
+ * Returns 0, or 2 when X is rank deficient (every status = rankDeficient).
+ */
+export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp: usize, m: i32, Y: usize,
+  reml: i32, diag: i32,
+  oBeta: usize, oSe: usize, oDf: usize, oCov: usize, oScale: usize, oLL: usize, oTheta: usize,
+  oConv: usize, oSing: usize, oIter: usize, oStatus: usize,
+  oVcov: usize, oRanef: usize, oCondVar: usize, oObj: usize): i32 {
+  R.setDesignDims(n, p, q, G, reml != 0, diag != 0);
+  const nth = R.nth;
+  R.setupWorkspace();
+  R.setupDerivs();
+  setupOptim();
+  const nv = p + 2;
+  vC = allocF64(nv); vP = allocF64(nv); vM = allocF64(nv);
+  vPP = allocF64(nv); vPM = allocF64(nv); vMP = allocF64(nv); vMM = allocF64(nv);
+  dA = allocF64(4 * nv + 8);
+  gradV = allocF64(nth * nv); hessF = allocF64(nth * nth); hessP = allocF64(nth * nth);
+  Hm = allocF64((nth + 1) * (nth + 1)); gv = allocF64(nth + 1); wv = allocF64(nth + 1);
+  th2 = allocF64(nth); act = alloc(<usize>(nth * 4 + 16));
+  qa = allocF64(q * q); qb = allocF64(q * q); qc = allocF64(q * q); qd = allocF64(q * q); qv = allocF64(q);
+  const theta = allocF64(nth);
+
+  // ---- design cross-products (once) ----
+  const XtX = allocF64(p * p);
+  const ZtZ = allocF64(G * q * q);
+  const ZtX = allocF64(G * q * p);
+  for (let i = 0; i < n; i++) {
+    const g = ldi(grp, i);
+    const xr = X + (<usize>(i * p) << 3);
+    const zr = Z + (<usize>(i * q) << 3);
+    for (let a = 0; a < p; a++) {
+      const xa = ld(xr, a);
+      for (let b = 0; b <= a; b++) st(XtX, a * p + b, ld(XtX, a * p + b) + xa * ld(xr, b));
+    }
+    for (let a = 0; a < q; a++) {
+      const za = ld(zr, a);
+      for (let b = 0; b < q; b++) st(ZtZ, (g * q + a) * q + b, ld(ZtZ, (g * q + a) * q + b) + za * ld(zr, b));
+      for (let b = 0; b < p; b++) st(ZtX, (g * q + a) * p + b, ld(ZtX, (g * q + a) * p + b) + za * ld(xr, b));
+    }
+  }
+  for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) st(XtX, b * p + a, ld(XtX, a * p + b));
+  // column-major copies of X and Z for SIMD dot products with y
+  const XT = allocF64(p * n);
+  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) st(XT, a * n + i, ld(X, i * p + a));
+  const ZT = allocF64(q * n);
+  for (let i = 0; i < n; i++) for (let a = 0; a < q; a++) st(ZT, a * n + i, ld(Z, i * q + a));
+  R.setPointers(XtX, ZtZ, ZtX);
+  // rank check
+  const chk = allocF64(p * p);
+  for (let i = 0; i < p * p; i++) st(chk, i, ld(XtX, i));
+  if (!chol(chk, p, 1e-10)) {
+    for (let f = 0; f < m; f++) {
+      fillNaN(f, p, q, nth, oBeta, oSe, oDf, oCov, oScale, oLL, oTheta);
+      sti(oStatus, f, STATUS_RANKDEF); store<u8>(oConv + f, 0); store<u8>(oSing + f, 0); sti(oIter, f, 0);
+    }
+    return 2;
+  }
+  // q = 1 pools by Z_g'Z_g
+  if (q == 1) {
+    const pz = allocF64(G);
+    const gp = alloc(<usize>(G * 4 + 16));
+    let K = 0;
+    for (let g = 0; g < G; g++) {
+      const z = ld(ZtZ, g);
+      let k = 0;
+      while (k < K && ld(pz, k) != z) k++;
+      if (k == K) { st(pz, K, z); K++; }
+      sti(gp, g, k);
+    }
+    const pc = allocF64(K);
+    const ps = allocF64(K * p * p);
+    const ss = allocF64(p * p);
+    let sz = 0.0;
+    for (let g = 0; g < G; g++) {
+      const k = ldi(gp, g);
+      st(pc, k, ld(pc, k) + 1);
+      sz += ld(ZtZ, g);
+      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
+        const v = ld(ZtX, g * p + a) * ld(ZtX, g * p + b);
+        st(ps, (k * p + a) * p + b, ld(ps, (k * p + a) * p + b) + v);
+        st(ss, a * p + b, ld(ss, a * p + b) + v);
+      }
+    }
+    R.setPools(K, pz, pc, ps, gp, ss, sz);
+  }
+
+  // ---- per feature ----
+  for (let f = 0; f < m; f++) {
+    const y = Y + (<usize>f * <usize>n << 3);
+    const yy = dot(y, y, n);
+    let finite = isFinite(yy);
+    if (!finite) { // exact check (y*y may overflow for huge finite values)
+      finite = true;
+      for (let i = 0; i < n; i++) if (!isFinite(ld(y, i))) { finite = false; break; }
+    }
+    if (!finite) {
+      fillNaN(f, p, q, nth, oBeta, oSe, oDf, oCov, oScale, oLL, oTheta);
+      sti(oStatus, f, STATUS_NONFINITE); store<u8>(oConv + f, 0); store<u8>(oSing + f, 0); sti(oIter, f, 0);
+      if (oObj != 0) st(oObj, f, NaN);
+      continue;
+    }
+    // response cross-products
+    const Xty = R.Xty, Zty = R.Ztyg;
+    for (let j = 0; j < p; j++) st(Xty, j, dot(XT + (<usize>(j * n) << 3), y, n));
+    for (let j = 0; j < G * q; j++) st(Zty, j, 0);
+    for (let k = 0; k < q; k++) {
+      const zc = ZT + (<usize>(k * n) << 3);
+      for (let i = 0; i < n; i++) {
+        const idx = ldi(grp, i) * q + k;
+        st(Zty, idx, ld(Zty, idx) + ld(zc, i) * ld(y, i));
+      }
+    }
+    R.setYty(yy);
+    if (q == 1) {
+      const K = R.K;
+      for (let k = 0; k < K * p; k++) st(R.poolV, k, 0);
+      for (let k = 0; k < K; k++) st(R.poolW, k, 0);
+      for (let g = 0; g < G; g++) {
+        const k = ldi(R.groupPool, g);
+        const zy = ld(Zty, g);
+        st(R.poolW, k, ld(R.poolW, k) + zy * zy);
+        for (let j = 0; j < p; j++) st(R.poolV, k * p + j, ld(R.poolV, k * p + j) + ld(ZtX, g * p + j) * zy);
+      }
+    }
+    R.nEval = 0;
+    let conv = true;
+    if (q == 1) { optimQ1(theta); conv = lastConverged; }
+    else { optimGeneral(theta); conv = lastConverged; }
+    const iters = R.nEval;
+    const crit = R.criterion(theta);
+    if (!R.evalOk || !isFinite(crit)) {
+      fillNaN(f, p, q, nth, oBeta, oSe, oDf, oCov, oScale, oLL, oTheta);
+      sti(oStatus, f, STATUS_FAILED); store<u8>(oConv + f, 0); store<u8>(oSing + f, 0); sti(oIter, f, iters);
+      if (oObj != 0) st(oObj, f, NaN);
+      continue;
+    }
+    const s2 = R.pwrss / <f64>(reml != 0 ? n - p : n);
+    R.computeAinv();
+    for (let j = 0; j < p; j++) {
+      st(oBeta, f * p + j, ld(R.beta, j));
+      st(oSe, f * p + j, Math.sqrt(s2 * ld(R.Ainv, j * p + j)));
+    }
+    if (oVcov != 0) for (let j = 0; j < p * p; j++) st(oVcov, f * p * p + j, s2 * ld(R.Ainv, j));
+    R.buildLambda(theta);
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+      let a = 0.0;
+      for (let k = 0; k < q; k++) a += ld(R.Lam, i * q + k) * ld(R.Lam, j * q + k);
+      st(oCov, (f * q + i) * q + j, s2 * a);
+    }
+    let sing = false;
+    for (let i = 0; i < nth; i++) {
+      st(oTheta, f * nth + i, ld(theta, i));
+      if (isDiag(i) && Math.abs(ld(theta, i)) < 1e-4) sing = true;
+    }
+    st(oScale, f, s2);
+    st(oLL, f, -0.5 * crit);
+    if (oObj != 0) st(oObj, f, crit);
+    if (oRanef != 0) ranef(theta, s2, oRanef + (<usize>(f * G * q) << 3), oCondVar + (<usize>(f * G * q * q) << 3));
+    if (reml != 0) satterthwaite(theta, oDf + (<usize>(f * p) << 3));
+    else for (let j = 0; j < p; j++) st(oDf, f * p + j, NaN);
+    store<u8>(oConv + f, conv ? 1 : 0);
+    store<u8>(oSing + f, sing ? 1 : 0);
+    sti(oIter, f, iters);
+    sti(oStatus, f, STATUS_OK);
+  }
+  return 0;
+}

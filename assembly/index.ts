@@ -1,0 +1,3 @@
+// trialmix WASM kernel: profiled REML/ML linear mixed models, batch entry.
+export { alloc, reset, heapTop } from "./mem";
+export { fitBatch } from "./batch";

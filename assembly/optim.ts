@@ -1,0 +1,252 @@
+// Optimisers over theta, run entirely inside WASM.
+import { ld, st, allocF64 } from "./mem";
+import { chol, fwd, bwd } from "./linalg/chol";
+import { criterion, slopeAtZero, nth, q, diagCov, Lam } from "./reml";
+
+let th1: usize = 0; // 1-vector for q = 1
+let xs: usize = 0; // scratch points
+let gr: usize = 0;
+let H: usize = 0;
+let Hd: usize = 0;
+let dir: usize = 0;
+let xt: usize = 0;
+let saveBuf: usize = 0;
+export let lastConverged: bool = true;
+
+export function setupOptim(): void {
+  th1 = allocF64(1);
+  xs = allocF64(nth);
+  gr = allocF64(nth);
+  H = allocF64(nth * nth);
+  Hd = allocF64(nth * nth);
+  dir = allocF64(nth);
+  xt = allocF64(nth);
+  saveBuf = allocF64(nth);
+}
+
+function f1(t: f64): f64 {
+  st(th1, 0, t);
+  return criterion(th1);
+}
+
+/** Brent's localmin on [a, b] (R's Brent_fmin). */
+function brent(ax: f64, bx: f64, tol: f64): f64 {
+  const c = 0.5 * (3.0 - Math.sqrt(5.0));
+  const eps = Math.sqrt(2.220446e-16);
+  let a = ax, b = bx;
+  let v = a + c * (b - a);
+  let w = v, x = v;
+  let d = 0.0, e = 0.0;
+  let fx = f1(x);
+  let fv = fx, fw = fx;
+  const tol3 = tol / 3.0;
+  for (let it = 0; it < 200; it++) {
+    const xm = (a + b) * 0.5;
+    const tol1 = eps * Math.abs(x) + tol3;
+    const t2 = tol1 * 2.0;
+    if (Math.abs(x - xm) <= t2 - (b - a) * 0.5) break;
+    let pp = 0.0, qq = 0.0, rr = 0.0;
+    if (Math.abs(e) > tol1) {
+      rr = (x - w) * (fx - fv);
+      qq = (x - v) * (fx - fw);
+      pp = (x - v) * qq - (x - w) * rr;
+      qq = (qq - rr) * 2.0;
+      if (qq > 0.0) pp = -pp; else qq = -qq;
+      rr = e;
+      e = d;
+    }
+    let u: f64;
+    if (Math.abs(pp) >= Math.abs(qq * 0.5 * rr) || pp <= qq * (a - x) || pp >= qq * (b - x)) {
+      if (x < xm) e = b - x; else e = a - x;
+      d = c * e;
+    } else {
+      d = pp / qq;
+      u = x + d;
+      if (u - a < t2 || b - u < t2) { d = tol1; if (x >= xm) d = -d; }
+    }
+    if (Math.abs(d) >= tol1) u = x + d;
+    else if (d > 0.0) u = x + tol1;
+    else u = x - tol1;
+    const fu = f1(u);
+    if (fu <= fx) {
+      if (u < x) b = x; else a = x;
+      v = w; w = x; x = u;
+      fv = fw; fw = fx; fx = fu;
+    } else {
+      if (u < x) a = u; else b = u;
+      if (fu <= fw || w == x) { v = w; fv = fw; w = u; fw = fu; }
+      else if (fu <= fv || v == x || v == w) { v = u; fv = fu; }
+    }
+  }
+  return x;
+}
+
+/** q = 1: exact boundary test, grid bracket, Brent. Writes theta to out[0]. */
+export function optimQ1(out: usize): f64 {
+  lastConverged = true;
+  const slope = slopeAtZero(th1);
+  const f0 = f1(0);
+  if (slope >= 0) { st(out, 0, 0); return f0; }
+  // coarse grid in theta (sd ratio), extended at either end while still decreasing
+  let best = 0.0, fbest = f0, prev = 0.0, next = 0.0;
+  let found = false;
+  let lastT = 0.0;
+  let t = 1.0 / 16.0;
+  for (let k = 0; k < 16; k++) {
+    const ft = f1(t);
+    if (ft < fbest) { fbest = ft; prev = lastT; best = t; found = true; next = t * 4; }
+    else if (found) { next = t; if (t >= 16) break; }
+    if (t >= 16 && found && ft >= fbest) break;
+    lastT = t;
+    t *= 4;
+    if (t > 1e6) break;
+  }
+  if (!found) {
+    // minimum below 1/16: shrink towards 0
+    next = 1.0 / 16.0;
+    t = 1.0 / 64.0;
+    for (let k = 0; k < 12; k++) {
+      const ft = f1(t);
+      if (ft < fbest) { fbest = ft; best = t; found = true; break; }
+      next = t;
+      t *= 0.25;
+    }
+    prev = found ? t * 0.25 : 0.0;
+    if (found) prev = 0.0;
+  }
+  const x = brent(prev, next, 1e-13);
+  let fx = f1(x);
+  if (fx > fbest) { // keep the grid point
+    fx = f1(best);
+    st(out, 0, best);
+    return fx;
+  }
+  if (fx > f0) { st(out, 0, 0); return f1(0); }
+  st(out, 0, x);
+  return fx;
+}
+
+function fAt(x: usize): f64 { return criterion(x); }
+
+/** Is theta index i a diagonal element? */
+export function isDiag(i: i32): bool {
+  if (diagCov) return true;
+  let idx = 0;
+  for (let j = 0; j < q; j++) for (let k = j; k < q; k++) { if (idx == i) return k == j; idx++; }
+  return false;
+}
+
+/** Flip columns of Lambda so that its diagonal is >= 0 (same covariance). */
+export function canonicalise(x: usize): void {
+  if (diagCov) { for (let i = 0; i < nth; i++) st(x, i, Math.abs(ld(x, i))); return; }
+  let idx = 0;
+  for (let j = 0; j < q; j++) {
+    const neg = ld(x, idx) < 0;
+    for (let k = j; k < q; k++) { if (neg) st(x, idx, -ld(x, idx)); idx++; }
+  }
+}
+
+/** Damped Newton with finite-difference derivatives over theta in R^nth (criterion is invariant to
+ * column sign flips, so the bounds are handled by canonicalisation). mask bit i set = coordinate fixed. */
+export function newton(x: usize, mask: i32, maxIter: i32): f64 {
+  let f = fAt(x);
+  let mu = 0.0;
+  lastConverged = false;
+  for (let it = 0; it < maxIter; it++) {
+    // gradient and Hessian by central differences
+    for (let i = 0; i < nth; i++) st(xs, i, ld(x, i));
+    for (let i = 0; i < nth; i++) {
+      st(gr, i, 0);
+      for (let j = 0; j < nth; j++) st(H, i * nth + j, 0);
+    }
+    for (let i = 0; i < nth; i++) {
+      if ((mask >> i) & 1) { st(H, i * nth + i, 1); continue; }
+      const xi = ld(x, i);
+      const hi = 1e-3 * Math.max(Math.abs(xi), 0.1);
+      st(xs, i, xi + hi); const fp = fAt(xs);
+      st(xs, i, xi - hi); const fm = fAt(xs);
+      st(xs, i, xi + 2 * hi); const fp2 = fAt(xs);
+      st(xs, i, xi - 2 * hi); const fm2 = fAt(xs);
+      st(xs, i, xi);
+      // Richardson: O(h^4) central gradient
+      st(gr, i, (8 * (fp - fm) - (fp2 - fm2)) / (12 * hi));
+      st(H, i * nth + i, (fp - 2 * f + fm) / (hi * hi));
+      for (let j = 0; j < i; j++) {
+        if ((mask >> j) & 1) continue;
+        const xj = ld(x, j);
+        const hj = 1e-3 * Math.max(Math.abs(xj), 0.1);
+        st(xs, i, xi + hi); st(xs, j, xj + hj); const fpp = fAt(xs);
+        st(xs, j, xj - hj); const fpm = fAt(xs);
+        st(xs, i, xi - hi); const fmm = fAt(xs);
+        st(xs, j, xj + hj); const fmp = fAt(xs);
+        st(xs, i, xi); st(xs, j, xj);
+        const hij = (fpp - fpm - fmp + fmm) / (4 * hi * hj);
+        st(H, i * nth + j, hij); st(H, j * nth + i, hij);
+      }
+    }
+    // solve (H + mu I) d = -g, increasing mu until PD and descent
+    let accepted = false;
+    let dec = 0.0;
+    for (let tries = 0; tries < 40; tries++) {
+      let hmax = 0.0;
+      for (let i = 0; i < nth; i++) hmax = Math.max(hmax, Math.abs(ld(H, i * nth + i)));
+      for (let i = 0; i < nth * nth; i++) st(Hd, i, ld(H, i));
+      for (let i = 0; i < nth; i++) st(Hd, i * nth + i, ld(H, i * nth + i) + mu * (hmax + 1e-8));
+      if (!chol(Hd, nth, 1e-14)) { mu = mu == 0 ? 1e-6 : mu * 10; continue; }
+      for (let i = 0; i < nth; i++) st(dir, i, -ld(gr, i));
+      fwd(Hd, nth, dir, 1);
+      bwd(Hd, nth, dir, 1);
+      dec = 0.0;
+      for (let i = 0; i < nth; i++) { if ((mask >> i) & 1) st(dir, i, 0); dec -= ld(gr, i) * ld(dir, i); }
+      if (dec < 1e-13 * (1 + Math.abs(f))) { lastConverged = true; return f; }
+      // line search
+      let alpha = 1.0;
+      for (let ls = 0; ls < 30; ls++) {
+        for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + alpha * ld(dir, i));
+        const ft = fAt(xt);
+        if (ft <= f - 1e-4 * alpha * dec || (ft < f && ls > 0)) {
+          for (let i = 0; i < nth; i++) st(x, i, ld(xt, i));
+          const df = f - ft;
+          f = ft;
+          accepted = true;
+          if (df < 1e-13 * (1 + Math.abs(f)) && alpha == 1.0) { lastConverged = true; }
+          break;
+        }
+        alpha *= 0.5;
+      }
+      if (accepted) { mu = mu * 0.1; if (mu < 1e-10) mu = 0; break; }
+      mu = mu == 0 ? 1e-4 : mu * 10;
+    }
+    if (!accepted) { lastConverged = dec < 1e-9 * (1 + Math.abs(f)); return f; }
+    if (lastConverged) return f;
+  }
+  return f;
+}
+
+/** q >= 2: Newton from lme4's start, canonicalise, snap tiny diagonals to exact 0. */
+export function optimGeneral(x: usize): f64 {
+  // start: diag 1, off-diagonal 0
+  let idx = 0;
+  if (diagCov) { for (let i = 0; i < nth; i++) st(x, i, 1); }
+  else for (let j = 0; j < q; j++) for (let k = j; k < q; k++) { st(x, idx, k == j ? 1.0 : 0.0); idx++; }
+  let f = newton(x, 0, 200);
+  let conv = lastConverged;
+  canonicalise(x);
+  // snap small diagonals
+  for (let i = 0; i < nth; i++) {
+    if (!isDiag(i)) continue;
+    const xi = ld(x, i);
+    if (xi == 0 || Math.abs(xi) >= 1e-4) continue;
+    const save = saveBuf;
+    for (let k = 0; k < nth; k++) st(save, k, ld(x, k));
+    st(x, i, 0);
+    const fs = newton(x, 1 << i, 100);
+    if (fs <= f + 1e-11 * Math.abs(f)) { f = fs; conv = conv || lastConverged; }
+    else { for (let k = 0; k < nth; k++) st(x, k, ld(save, k)); }
+    canonicalise(x);
+  }
+  lastConverged = conv;
+  f = criterion(x);
+  return f;
+}
+

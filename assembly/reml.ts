@@ -1,0 +1,326 @@
+// Profiled REML/ML criterion from per-group sufficient statistics (lme4's formulation).
+import { ld, st, allocF64 } from "./mem";
+import { chol, logdet2, fwd, bwd, cholInverse } from "./linalg/chol";
+
+// ---- design (shared by all features) ----
+export let n: i32 = 0;
+export let p: i32 = 0;
+export let q: i32 = 0;
+export let G: i32 = 0;
+export let nth: i32 = 0;
+export let useReml: bool = true;
+export let diagCov: bool = false;
+export let XtX: usize = 0; // p x p
+export let ZtZg: usize = 0; // G x q x q
+export let ZtXg: usize = 0; // G x q x p
+// q = 1 pooling by the value of Z_g'Z_g
+export let K: i32 = 0;
+export let poolZ: usize = 0; // K
+export let poolCnt: usize = 0; // K
+export let poolS: usize = 0; // K x p x p : sum (X_g'z)(z'X_g)
+export let groupPool: usize = 0; // G (i32)
+export let sumZtZ: f64 = 0; // trace(Z'Z)
+export let Ssum: usize = 0; // p x p sum of poolS
+
+// ---- per feature ----
+export let Xty: usize = 0; // p
+export let yty: f64 = 0;
+export let Ztyg: usize = 0; // G x q
+export let poolV: usize = 0; // K x p
+export let poolW: usize = 0; // K
+
+// ---- workspace / results of the last evaluation ----
+export let Lam: usize = 0; // q x q
+let T: usize = 0; // q x q
+let W: usize = 0; // q x q
+let RZX: usize = 0; // q x p
+let cu: usize = 0; // q
+export let A: usize = 0; // p x p, holds chol(X'V*^-1 X) after eval
+export let r: usize = 0; // p
+export let beta: usize = 0; // p
+export let ztmp: usize = 0; // p
+export let Ainv: usize = 0; // p x p
+export let work: usize = 0; // p x p
+export let ldL: f64 = 0;
+export let ldRX: f64 = 0;
+export let pwrss: f64 = 0;
+export let evalOk: bool = true;
+export let nEval: i32 = 0;
+
+export function setupWorkspace(): void {
+  Lam = allocF64(q * q);
+  T = allocF64(q * q);
+  W = allocF64(q * q);
+  RZX = allocF64(q * p);
+  cu = allocF64(q);
+  A = allocF64(p * p);
+  r = allocF64(p);
+  beta = allocF64(p);
+  ztmp = allocF64(p);
+  Ainv = allocF64(p * p);
+  work = allocF64(p * p);
+  Xty = allocF64(p);
+  Ztyg = allocF64(G * q);
+}
+
+export function setDesignDims(n_: i32, p_: i32, q_: i32, G_: i32, reml: bool, diag: bool): void {
+  n = n_; p = p_; q = q_; G = G_; useReml = reml; diagCov = diag;
+  nth = diag ? q : (q * (q + 1)) >> 1;
+}
+
+export function setPointers(xtx: usize, ztz: usize, ztx: usize): void {
+  XtX = xtx; ZtZg = ztz; ZtXg = ztx;
+}
+
+export function setPools(k: i32, pz: usize, pc: usize, ps: usize, gp: usize, ss: usize, sz: f64): void {
+  K = k; poolZ = pz; poolCnt = pc; poolS = ps; groupPool = gp; Ssum = ss; sumZtZ = sz;
+  poolV = allocF64(K * p);
+  poolW = allocF64(K);
+}
+
+export function setYty(v: f64): void { yty = v; }
+
+export function buildLambda(th: usize): void {
+  for (let i = 0; i < q * q; i++) st(Lam, i, 0);
+  if (diagCov) {
+    for (let i = 0; i < q; i++) st(Lam, i * q + i, ld(th, i));
+  } else {
+    let idx = 0;
+    for (let j = 0; j < q; j++) for (let i = j; i < q; i++) { st(Lam, i * q + j, ld(th, idx)); idx++; }
+  }
+}
+
+/** Finish: Cholesky of A, beta, pwrss. s = y'V*^-1 y-type remainder. */
+function finishFixed(s: f64): void {
+  if (!chol(A, p, 1e-12)) { evalOk = false; return; }
+  ldRX = logdet2(A, p);
+  for (let j = 0; j < p; j++) st(ztmp, j, ld(r, j));
+  fwd(A, p, ztmp, 1);
+  let zz = 0.0;
+  for (let j = 0; j < p; j++) { const z = ld(ztmp, j); zz += z * z; st(beta, j, z); }
+  bwd(A, p, beta, 1);
+  pwrss = s - zz;
+  if (!(pwrss > 0)) pwrss = 1e-300;
+  evalOk = true;
+}
+
+function copyBase(): void {
+  for (let i = 0; i < p * p; i++) st(A, i, ld(XtX, i));
+  for (let j = 0; j < p; j++) st(r, j, ld(Xty, j));
+}
+
+/** q = 1: pooled by group size (Z_g'Z_g); cost O(K p^2). */
+function evalPooled(th: usize): void {
+  const t0 = ld(th, 0);
+  const t = t0 * t0;
+  copyBase();
+  let s = yty;
+  let ldl = 0.0;
+  for (let k = 0; k < K; k++) {
+    const z = ld(poolZ, k);
+    const c = t / (1 + z * t);
+    ldl += ld(poolCnt, k) * Math.log1p(z * t);
+    const Sk = poolS + (<usize>(k * p * p) << 3);
+    for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) st(A, i * p + j, ld(A, i * p + j) - c * ld(Sk, i * p + j));
+    const Vk = poolV + (<usize>(k * p) << 3);
+    for (let j = 0; j < p; j++) st(r, j, ld(r, j) - c * ld(Vk, j));
+    s -= c * ld(poolW, k);
+  }
+  ldL = ldl;
+  finishFixed(s);
+}
+
+/** General q: per-group small Cholesky factorisations. */
+function evalGeneral(th: usize): void {
+  buildLambda(th);
+  copyBase();
+  let s = yty;
+  let ldl = 0.0;
+  for (let g = 0; g < G; g++) {
+    const Zg = ZtZg + (<usize>(g * q * q) << 3);
+    const ZXg = ZtXg + (<usize>(g * q * p) << 3);
+    const Zyg = Ztyg + (<usize>(g * q) << 3);
+    // W = ZtZ_g Lam
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+      let a = 0.0;
+      for (let k = j; k < q; k++) a += ld(Zg, i * q + k) * ld(Lam, k * q + j);
+      st(W, i * q + j, a);
+    }
+    // T = Lam' W + I
+    for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
+      let a = 0.0;
+      for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(W, k * q + j);
+      st(T, i * q + j, a + (i == j ? 1.0 : 0.0));
+    }
+    chol(T, q, 0.0);
+    ldl += logdet2(T, q);
+    // RZX = L^-1 Lam' ZtX_g ; cu = L^-1 Lam' Zty_g
+    for (let i = 0; i < q; i++) {
+      for (let j = 0; j < p; j++) {
+        let a = 0.0;
+        for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(ZXg, k * p + j);
+        st(RZX, i * p + j, a);
+      }
+      let b = 0.0;
+      for (let k = i; k < q; k++) b += ld(Lam, k * q + i) * ld(Zyg, k);
+      st(cu, i, b);
+    }
+    for (let j = 0; j < p; j++) fwd(T, q, RZX + (<usize>j << 3), p);
+    fwd(T, q, cu, 1);
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j <= i; j++) {
+        let a = 0.0;
+        for (let k = 0; k < q; k++) a += ld(RZX, k * p + i) * ld(RZX, k * p + j);
+        st(A, i * p + j, ld(A, i * p + j) - a);
+      }
+      let b = 0.0;
+      for (let k = 0; k < q; k++) b += ld(RZX, k * p + i) * ld(cu, k);
+      st(r, i, ld(r, i) - b);
+    }
+    for (let k = 0; k < q; k++) { const c = ld(cu, k); s -= c * c; }
+  }
+  ldL = ldl;
+  finishFixed(s);
+}
+
+/** Evaluate at theta; sets ldL, ldRX, pwrss, beta, chol(A). */
+export function evaluate(th: usize): void {
+  nEval++;
+  if (q == 1) evalPooled(th); else evalGeneral(th);
+}
+
+export function criterionFromState(): f64 {
+  if (!evalOk) return Infinity;
+  if (useReml) {
+    const d = <f64>(n - p);
+    return ldL + ldRX + d * (1 + Math.log(2 * Math.PI * pwrss / d));
+  }
+  const nn = <f64>n;
+  return ldL + nn * (1 + Math.log(2 * Math.PI * pwrss / nn));
+}
+
+export function criterion(th: usize): f64 {
+  evaluate(th);
+  return criterionFromState();
+}
+
+/** (A^{-1}) from the current chol(A). */
+export function computeAinv(): void {
+  cholInverse(A, p, Ainv, work);
+}
+
+/** d criterion / d(theta^2) at theta = 0 for q = 1 (analytic). Leaves state at theta=0. */
+export function slopeAtZero(th: usize): f64 {
+  st(th, 0, 0);
+  evaluate(th);
+  if (!evalOk) return 0;
+  // dP/dt = -sum_g (Z_g'y_g - Z_g'X_g beta)^2
+  let dP = 0.0;
+  for (let g = 0; g < G; g++) {
+    let e = ld(Ztyg, g);
+    const ZXg = ZtXg + (<usize>(g * p) << 3);
+    for (let j = 0; j < p; j++) e -= ld(ZXg, j) * ld(beta, j);
+    dP -= e * e;
+  }
+  let d = sumZtZ;
+  if (useReml) {
+    computeAinv();
+    let tr = 0.0;
+    for (let i = 0; i < p * p; i++) tr += ld(Ainv, i) * ld(Ssum, i);
+    d -= tr;
+    d += <f64>(n - p) * dP / pwrss;
+  } else {
+    d += <f64>n * dP / pwrss;
+  }
+  return d;
+}
+
+// ---- analytic theta-derivatives for q = 1 (pooled), used by the Satterthwaite df ----
+let A1: usize = 0;
+let A2: usize = 0;
+let M1: usize = 0;
+let r1: usize = 0;
+let r2: usize = 0;
+let bp: usize = 0;
+export let dF: f64 = 0;
+export let dF2: f64 = 0;
+export let dP: f64 = 0;
+export let dP2: f64 = 0;
+export let dAinv: usize = 0; // p: d (A^-1)_jj / d theta
+
+export function setupDerivs(): void {
+  A1 = allocF64(p * p); A2 = allocF64(p * p); M1 = allocF64(p * p);
+  r1 = allocF64(p); r2 = allocF64(p); bp = allocF64(p); dAinv = allocF64(p);
+}
+
+/** First/second derivatives in theta of F = log|L|^2 + log|R_X|^2 and P = pwrss, and of diag(A^-1). */
+export function derivsQ1(th: usize): void {
+  const theta = ld(th, 0);
+  const t = theta * theta;
+  evaluate(th);
+  computeAinv();
+  for (let i = 0; i < p * p; i++) { st(A1, i, 0); st(A2, i, 0); }
+  for (let j = 0; j < p; j++) { st(r1, j, 0); st(r2, j, 0); }
+  let s1 = 0.0, s2 = 0.0, L1 = 0.0, L2 = 0.0;
+  for (let k = 0; k < K; k++) {
+    const z = ld(poolZ, k);
+    const u = 1 + z * t;
+    const c1 = 1 / (u * u);
+    const c2 = -2 * z / (u * u * u);
+    const cnt = ld(poolCnt, k);
+    L1 += cnt * z / u;
+    L2 -= cnt * z * z / (u * u);
+    const Sk = poolS + (<usize>(k * p * p) << 3);
+    for (let i = 0; i < p * p; i++) { const v = ld(Sk, i); st(A1, i, ld(A1, i) - c1 * v); st(A2, i, ld(A2, i) - c2 * v); }
+    const Vk = poolV + (<usize>(k * p) << 3);
+    for (let j = 0; j < p; j++) { const v = ld(Vk, j); st(r1, j, ld(r1, j) - c1 * v); st(r2, j, ld(r2, j) - c2 * v); }
+    const w = ld(poolW, k);
+    s1 -= c1 * w; s2 -= c2 * w;
+  }
+  // M1 = Ainv A1
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) {
+    let a = 0.0;
+    for (let k = 0; k < p; k++) a += ld(Ainv, i * p + k) * ld(A1, k * p + j);
+    st(M1, i * p + j, a);
+  }
+  let tr1 = 0.0, tr2 = 0.0, trMM = 0.0;
+  for (let i = 0; i < p; i++) {
+    tr1 += ld(M1, i * p + i);
+    for (let k = 0; k < p; k++) { tr2 += ld(Ainv, i * p + k) * ld(A2, k * p + i); trMM += ld(M1, i * p + k) * ld(M1, k * p + i); }
+  }
+  // beta' = Ainv (r1 - A1 beta)
+  for (let i = 0; i < p; i++) {
+    let a = ld(r1, i);
+    for (let k = 0; k < p; k++) a -= ld(A1, i * p + k) * ld(beta, k);
+    st(ztmp, i, a);
+  }
+  for (let i = 0; i < p; i++) {
+    let a = 0.0;
+    for (let k = 0; k < p; k++) a += ld(Ainv, i * p + k) * ld(ztmp, k);
+    st(bp, i, a);
+  }
+  let r1b = 0.0, r2b = 0.0, bA1b = 0.0, bA2b = 0.0, r1bp = 0.0, bpA1b = 0.0;
+  for (let i = 0; i < p; i++) {
+    const bi = ld(beta, i), bpi = ld(bp, i);
+    r1b += ld(r1, i) * bi; r2b += ld(r2, i) * bi; r1bp += ld(r1, i) * bpi;
+    for (let k = 0; k < p; k++) {
+      const a1 = ld(A1, i * p + k);
+      bA1b += bi * a1 * ld(beta, k);
+      bA2b += bi * ld(A2, i * p + k) * ld(beta, k);
+      bpA1b += bpi * a1 * ld(beta, k);
+    }
+  }
+  const Pt = s1 - 2 * r1b + bA1b;
+  const Ptt = s2 - 2 * r2b - 2 * r1bp + 2 * bpA1b + bA2b;
+  let Ft = L1, Ftt = L2;
+  if (useReml) { Ft += tr1; Ftt += tr2 - trMM; }
+  // chain rule t = theta^2
+  dF = 2 * theta * Ft; dF2 = 2 * Ft + 4 * t * Ftt;
+  dP = 2 * theta * Pt; dP2 = 2 * Pt + 4 * t * Ptt;
+  // d(Ainv)_jj/dt = -(M1 Ainv)_jj
+  for (let j = 0; j < p; j++) {
+    let a = 0.0;
+    for (let k = 0; k < p; k++) a += ld(M1, j * p + k) * ld(Ainv, k * p + j);
+    st(dAinv, j, -2 * theta * a);
+  }
+}

@@ -1,0 +1,268 @@
+// Streaming per-group aggregation of matrix chunks (mean, median, pct_pos) and of obs vectors.
+//
+// Groups are given per cell (`groupOf[cell]` in 0..nGroups-1, or -1 to skip the cell); output
+// columns per matrix column (`colMap[col]` in 0..nOut-1, or -1 to skip). Results are
+// group-major: out[g * nOut + j]. Missing values (NaN) are skipped as pandas does; a group
+// without any finite value gives NaN.
+//
+// Memory:
+// - mean / pct_pos: one Float64Array of nGroups x nOut (plus a second one of the same size only
+//   when a NaN is met), independent of the number of cells; the stored values are added
+//   directly from each chunk, with no per-value allocation.
+// - median: the stored values of the selected columns in the kept cells are gathered per
+//   column (12 bytes each: value + group), i.e. bounded by nnz(selected columns of kept cells)
+//   for sparse input and by kept cells x selected columns for dense input; implicit zeros of
+//   sparse matrices are counted, not stored.
+import type { MatrixChunk, NumArray } from "./h5ad.js";
+
+export type AggFunc = "mean" | "median" | "pct_pos";
+
+/** Cells per group (groupOf[i] = -1 skips cell i). */
+export function groupSizes(groupOf: Int32Array, nGroups: number): Float64Array {
+  const n = new Float64Array(nGroups);
+  for (let i = 0; i < groupOf.length; i++) {
+    const g = groupOf[i];
+    if (g >= 0) n[g]++;
+  }
+  return n;
+}
+
+class GrowF64 {
+  v = new Float64Array(16);
+  g = new Int32Array(16);
+  n = 0;
+  push(x: number, g: number): void {
+    if (this.n === this.v.length) {
+      const v2 = new Float64Array(this.n * 2);
+      v2.set(this.v);
+      this.v = v2;
+      const g2 = new Int32Array(this.n * 2);
+      g2.set(this.g);
+      this.g = g2;
+    }
+    this.v[this.n] = x;
+    this.g[this.n++] = g;
+  }
+}
+
+/** Median of sorted finite values `s[0..m)` plus `zeros` implicit zeros (NaN if empty). */
+function medianWithZeros(s: Float64Array, m: number, zeros: number): number {
+  const total = m + zeros;
+  if (total === 0) return NaN;
+  // position of the zeros in the merged order: after the negatives
+  let neg = 0;
+  while (neg < m && s[neg] < 0) neg++;
+  const at = (k: number): number => (k < neg ? s[k] : k < neg + zeros ? 0 : s[k - zeros]);
+  const h = total >> 1;
+  return total % 2 === 1 ? at(h) : (at(h - 1) + at(h)) / 2;
+}
+
+/**
+ * Aggregate matrix chunks per group. `nCells[g]` (groupSizes) counts the cells of each
+ * group, including those whose stored entries are implicit zeros.
+ */
+export function aggregateChunks(
+  chunks: Iterable<MatrixChunk>,
+  groupOf: Int32Array,
+  nGroups: number,
+  colMap: Int32Array,
+  nOut: number,
+  agg: AggFunc,
+  opts: { float32?: boolean } = {},
+): Float64Array {
+  const nCells = groupSizes(groupOf, nGroups);
+  const f32 = opts.float32 === true && agg === "mean";
+  if (agg === "median") return medianChunks(chunks, groupOf, nGroups, colMap, nOut, nCells);
+  const acc = new Float64Array(nGroups * nOut);
+  let nan: Float64Array | null = null;
+  const pos = agg === "pct_pos";
+  let sparse = false;
+  for (const ch of chunks) {
+    const data = ch.data;
+    if (ch.kind === "csr") {
+      sparse = true;
+      const { indptr, indices } = ch;
+      const nr = ch.rowEnd - ch.rowStart;
+      for (let r = 0; r < nr; r++) {
+        const g = groupOf[ch.rowStart + r];
+        if (g < 0) continue;
+        const base = g * nOut;
+        const k1 = indptr[r + 1];
+        if (pos) {
+          for (let k = indptr[r]; k < k1; k++) {
+            const c = colMap[indices[k]];
+            if (c < 0) continue;
+            const v = data[k];
+            if (v > 0) acc[base + c]++;
+            else if (v !== v) (nan ??= new Float64Array(nGroups * nOut))[base + c]++;
+          }
+        } else {
+          for (let k = indptr[r]; k < k1; k++) {
+            const c = colMap[indices[k]];
+            if (c < 0) continue;
+            const v = data[k];
+            if (v === v) acc[base + c] += v;
+            else (nan ??= new Float64Array(nGroups * nOut))[base + c]++;
+          }
+        }
+      }
+    } else if (ch.kind === "dense") {
+      const nc = ch.nCols;
+      const nr = ch.rowEnd - ch.rowStart;
+      const sel: number[] = [];
+      const out: number[] = [];
+      for (let j = 0; j < nc; j++)
+        if (colMap[j] >= 0) {
+          sel.push(j);
+          out.push(colMap[j]);
+        }
+      const ns = sel.length;
+      for (let r = 0; r < nr; r++) {
+        const g = groupOf[ch.rowStart + r];
+        if (g < 0) continue;
+        const base = g * nOut;
+        const row = r * nc;
+        for (let t = 0; t < ns; t++) {
+          const v = data[row + sel[t]];
+          const o = base + out[t];
+          if (v === v) {
+            if (!pos) acc[o] += v;
+            else if (v > 0) acc[o]++;
+          } else (nan ??= new Float64Array(nGroups * nOut))[o]++;
+        }
+      }
+    } else {
+      sparse = true;
+      const { indptr, indices, cols } = ch;
+      for (let t = 0; t < cols.length; t++) {
+        const c = colMap[cols[t]];
+        if (c < 0) continue;
+        const k1 = indptr[t + 1];
+        for (let k = indptr[t]; k < k1; k++) {
+          const g = groupOf[indices[k]];
+          if (g < 0) continue;
+          const v = data[k];
+          const o = g * nOut + c;
+          if (v === v) {
+            if (!pos) acc[o] += v;
+            else if (v > 0) acc[o]++;
+          } else (nan ??= new Float64Array(nGroups * nOut))[o]++;
+        }
+      }
+    }
+  }
+  void sparse;
+  for (let g = 0; g < nGroups; g++) {
+    const base = g * nOut;
+    for (let j = 0; j < nOut; j++) {
+      const n = nCells[g] - (nan ? nan[base + j] : 0);
+      acc[base + j] = n > 0 ? (pos ? (100 * acc[base + j]) / n : f32 ? Math.fround(Math.fround(acc[base + j]) / n) : acc[base + j] / n) : NaN;
+    }
+  }
+  return acc;
+}
+
+function medianChunks(
+  chunks: Iterable<MatrixChunk>,
+  groupOf: Int32Array,
+  nGroups: number,
+  colMap: Int32Array,
+  nOut: number,
+  nCells: Float64Array,
+): Float64Array {
+  const cols: GrowF64[] = Array.from({ length: nOut }, () => new GrowF64());
+  for (const ch of chunks) {
+    const data: NumArray = ch.data;
+    if (ch.kind === "csr") {
+      const nr = ch.rowEnd - ch.rowStart;
+      for (let r = 0; r < nr; r++) {
+        const g = groupOf[ch.rowStart + r];
+        if (g < 0) continue;
+        for (let k = ch.indptr[r]; k < ch.indptr[r + 1]; k++) {
+          const c = colMap[ch.indices[k]];
+          if (c >= 0) cols[c].push(data[k], g);
+        }
+      }
+    } else if (ch.kind === "dense") {
+      const nr = ch.rowEnd - ch.rowStart;
+      for (let r = 0; r < nr; r++) {
+        const g = groupOf[ch.rowStart + r];
+        if (g < 0) continue;
+        for (let j = 0; j < ch.nCols; j++) {
+          const c = colMap[j];
+          if (c >= 0) cols[c].push(data[r * ch.nCols + j], g);
+        }
+      }
+    } else {
+      for (let t = 0; t < ch.cols.length; t++) {
+        const c = colMap[ch.cols[t]];
+        if (c < 0) continue;
+        for (let k = ch.indptr[t]; k < ch.indptr[t + 1]; k++) {
+          const g = groupOf[ch.indices[k]];
+          if (g >= 0) cols[c].push(data[k], g);
+        }
+      }
+    }
+  }
+  const out = new Float64Array(nGroups * nOut);
+  const stored = new Int32Array(nGroups);
+  const nanCnt = new Int32Array(nGroups);
+  const start = new Int32Array(nGroups + 1);
+  for (let j = 0; j < nOut; j++) {
+    const col = cols[j];
+    stored.fill(0);
+    nanCnt.fill(0);
+    for (let k = 0; k < col.n; k++) {
+      if (col.v[k] !== col.v[k]) nanCnt[col.g[k]]++;
+      else stored[col.g[k]]++;
+    }
+    start[0] = 0;
+    for (let g = 0; g < nGroups; g++) start[g + 1] = start[g] + stored[g];
+    const buf = new Float64Array(start[nGroups]);
+    const fill = start.slice(0, nGroups);
+    for (let k = 0; k < col.n; k++) {
+      const v = col.v[k];
+      if (v === v) buf[fill[col.g[k]]++] = v;
+    }
+    for (let g = 0; g < nGroups; g++) {
+      const s = buf.subarray(start[g], start[g + 1]).sort();
+      const zeros = nCells[g] - stored[g] - nanCnt[g];
+      out[g * nOut + j] = medianWithZeros(s, s.length, zeros);
+    }
+    cols[j] = new GrowF64(); // release memory as we go
+  }
+  return out;
+}
+
+/** Aggregate one per-cell vector (an obs feature or covariate) per group; NaN skipped. */
+export function aggregateVector(values: ArrayLike<number>, groupOf: Int32Array, nGroups: number, agg: AggFunc): Float64Array {
+  const out = new Float64Array(nGroups);
+  if (agg === "median") {
+    const cnt = new Int32Array(nGroups + 1);
+    for (let i = 0; i < groupOf.length; i++) if (groupOf[i] >= 0 && values[i] === values[i]) cnt[groupOf[i] + 1]++;
+    for (let g = 0; g < nGroups; g++) cnt[g + 1] += cnt[g];
+    const buf = new Float64Array(cnt[nGroups]);
+    const fill = cnt.slice(0, nGroups);
+    for (let i = 0; i < groupOf.length; i++) {
+      const g = groupOf[i];
+      if (g >= 0 && values[i] === values[i]) buf[fill[g]++] = values[i];
+    }
+    for (let g = 0; g < nGroups; g++) {
+      const s = buf.subarray(cnt[g], cnt[g + 1]).sort();
+      out[g] = medianWithZeros(s, s.length, 0);
+    }
+    return out;
+  }
+  const n = new Float64Array(nGroups);
+  for (let i = 0; i < groupOf.length; i++) {
+    const g = groupOf[i];
+    const v = values[i];
+    if (g < 0 || v !== v) continue;
+    n[g]++;
+    if (agg === "pct_pos") {
+      if (v > 0) out[g]++;
+    } else out[g] += v;
+  }
+  for (let g = 0; g < nGroups; g++) out[g] = n[g] > 0 ? (agg === "pct_pos" ? (100 * out[g]) / n[g] : out[g] / n[g]) : NaN;
+  return out;
+}

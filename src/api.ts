@@ -1,0 +1,151 @@
+// The seed's table functions on any input: an .h5ad path or bytes, a CSV/TSV long table, or a built frame.
+// Each one: open the input, build the analysis frame (frame.ts), fit (mixed.ts / fixed.ts).
+import { extname } from "node:path";
+import { readH5ad, inspectH5ad, formatInspect } from "./h5ad.js";
+import { readTable } from "./table.js";
+import { buildFrame, type FrameSource } from "./frame.js";
+import { makeDesign, type TrialDesign } from "./design.js";
+import { fitMixedTable, type MixedTable, type Progress } from "./mixed.js";
+import { fitFixedTable, type FixedRow } from "./fixed.js";
+import { mergeFixedMixed, type CompareRow } from "./compare.js";
+import { TrialmixInputError } from "./errors.js";
+import type { AnalysisFrame } from "./types.js";
+
+export interface ScanOptions {
+  // the design (defaults: participant_id, visit, arm, Treated, Control)
+  participant?: string;
+  visit?: string;
+  arm?: string;
+  treated?: string;
+  control?: string;
+  celltype?: string;
+  crossover?: string;
+  design?: TrialDesign; // overrides the column fields above
+  visits: [string, string];
+  // the frame
+  features?: string[];
+  layer?: string;
+  aggregate?: "participant_visit" | "cell";
+  agg?: "mean" | "median" | "pct_pos";
+  covariates?: string[];
+  includeCrossovers?: boolean;
+  // the models
+  standardize?: boolean;
+  randomSlope?: boolean; // mixed only
+  useBootstrap?: boolean; // fixed only
+  nBoot?: number;
+  seed?: number;
+  threads?: number;
+  onProgress?: Progress;
+}
+
+export type DataInput = string | Uint8Array | ArrayBuffer | FrameSource | AnalysisFrame;
+
+function isFrame(x: unknown): x is AnalysisFrame {
+  return typeof x === "object" && x !== null && "values" in x && "features" in x && "participant" in x;
+}
+
+/** Open a path by its extension: .h5ad through h5wasm, .csv/.tsv as a long table. */
+export function openSource(input: string | Uint8Array | ArrayBuffer): FrameSource {
+  if (typeof input !== "string") return readH5ad(input);
+  const ext = extname(input).toLowerCase();
+  if (ext === ".h5ad" || ext === ".h5") return readH5ad(input);
+  if (ext === ".csv") return readTable(input, ",");
+  if (ext === ".tsv" || ext === ".txt") return readTable(input, "\t");
+  throw new TrialmixInputError(`cannot read '${input}': expected an .h5ad, .csv or .tsv file`);
+}
+
+export function designOf(opts: ScanOptions): TrialDesign {
+  return (
+    opts.design ??
+    makeDesign({
+      participant: opts.participant,
+      visit: opts.visit,
+      arm: opts.arm,
+      treated: opts.treated,
+      control: opts.control,
+      celltype: opts.celltype,
+      crossover: opts.crossover,
+    })
+  );
+}
+
+/** The analysis frame of a scan (subset, extract, aggregate, pair). */
+export function frameOf(data: DataInput, opts: ScanOptions, byCelltype = false): AnalysisFrame {
+  if (isFrame(data)) return data;
+  const source = typeof data === "string" || data instanceof Uint8Array || data instanceof ArrayBuffer ? openSource(data) : data;
+  const own = source !== data;
+  try {
+    return buildFrame(source, designOf(opts), {
+      visits: opts.visits,
+      features: opts.features,
+      layer: opts.layer,
+      aggregate: opts.aggregate,
+      agg: opts.agg,
+      covariates: opts.covariates,
+      includeCrossovers: opts.includeCrossovers,
+      byCelltype,
+    });
+  } finally {
+    if (own) source.close?.();
+  }
+}
+
+/** did_table_mixed. */
+export function didTableMixed(data: DataInput, opts: ScanOptions): MixedTable {
+  const design = designOf(opts);
+  const frame = frameOf(data, opts);
+  return fitMixedTable(
+    frame,
+    {
+      visits: opts.visits,
+      treated: design.treated,
+      standardize: opts.standardize,
+      randomSlope: opts.randomSlope,
+      covariates: opts.covariates,
+    },
+    opts.onProgress,
+  );
+}
+
+export interface FixedTable {
+  rows: FixedRow[];
+  warnings: string[];
+}
+
+/** did_table (fixed effects, FIXED.md); stratified by cell type when a celltype column is given. */
+export function didTable(data: DataInput, opts: ScanOptions): FixedTable {
+  const design = designOf(opts);
+  const frame = frameOf(data, opts, design.celltype !== undefined);
+  return fitFixedTable(frame, {
+    visits: opts.visits,
+    treated: design.treated,
+    standardize: opts.standardize,
+    covariates: opts.covariates,
+    useBootstrap: opts.useBootstrap,
+    nBoot: opts.nBoot,
+    seed: opts.seed,
+  });
+}
+
+export interface CompareTable {
+  rows: CompareRow[];
+  warnings: string[];
+}
+
+/** compare_fixed_vs_mixed: the options only the mixed model knows (random slope) stay out of the fixed fit. */
+export function compareFixedVsMixed(data: DataInput, opts: ScanOptions): CompareTable {
+  const frame = frameOf(data, { ...opts });
+  const plain = { ...opts, design: { ...designOf(opts), celltype: undefined } };
+  const fixed = didTable(frame, { ...plain, randomSlope: false });
+  const mixed = didTableMixed(frame, plain);
+  return { rows: mergeFixedMixed(fixed.rows, mixed.rows), warnings: [...fixed.warnings, ...mixed.warnings] };
+}
+
+/** `trialmix inspect`: text for people, or the JSON object of API.md. */
+export function inspectInput(path: string, json: boolean): string {
+  const ext = extname(path).toLowerCase();
+  if (ext !== ".h5ad" && ext !== ".h5") throw new TrialmixInputError(`inspect reads .h5ad files; got '${path}'`);
+  const info = inspectH5ad(path);
+  return json ? JSON.stringify(info) + "\n" : formatInspect(info);
+}

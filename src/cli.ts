@@ -1,0 +1,311 @@
+#!/usr/bin/env node
+// The `trialmix` command: argument parsing, output writing, exit codes. The work is in api.ts.
+import { parseArgs } from "node:util";
+import { readFileSync, writeFileSync, renameSync, mkdirSync, existsSync, unlinkSync } from "node:fs";
+import { dirname, extname, join, resolve, basename } from "node:path";
+import { fileURLToPath } from "node:url";
+import { formatDelimited } from "./csv.js";
+import { COMPARE_COLUMNS, mixedColumns } from "./columns.js";
+import { didTableMixed, didTable, compareFixedVsMixed, inspectInput, type ScanOptions } from "./api.js";
+import { fixedColumns } from "./fixed.js";
+import { progressBar } from "./progress.js";
+import { TrialmixInputError } from "./errors.js";
+
+const USAGE = `usage: trialmix <command> INPUT [options]
+
+commands:
+  mixed   INPUT   mixed-model DiD, one row per feature (did_table_mixed)
+  fixed   INPUT   fixed-effects DiD (did_table)
+  compare INPUT   fixed vs mixed, merged on feature (compare_fixed_vs_mixed)
+  example [--out DIR]   the mixed scan and the comparison on the bundled example data
+  inspect INPUT [--json]  shape, obs columns, layers, var names
+
+INPUT is an .h5ad file or a .csv/.tsv long table.
+options:
+  --visits BASE,FOLLOWUP   the two visits compared (required)
+  --participant COL (participant_id)  --visit COL (visit)  --arm COL (arm)
+  --treated LABEL (Treated)  --control LABEL (Control)
+  --celltype COL  --crossover COL  --include-crossovers
+  --features A,B,...  --features-file F  --layer NAME
+  --aggregate participant_visit|cell  --agg mean|median|pct_pos
+  --no-standardize  --random-slope  --covariates A,B
+  --bootstrap [--n-boot 999] [--seed 42]   (fixed, compare: wild cluster bootstrap-t)
+  --out FILE (.csv, .tsv or .json; default CSV on stdout)  --threads N  --quiet`;
+
+/** A usage error: exit 2 with one line. */
+class UsageError extends Error {}
+
+const OPTIONS = {
+  participant: { type: "string" },
+  visit: { type: "string" },
+  arm: { type: "string" },
+  treated: { type: "string" },
+  control: { type: "string" },
+  celltype: { type: "string" },
+  crossover: { type: "string" },
+  visits: { type: "string" },
+  features: { type: "string" },
+  "features-file": { type: "string" },
+  layer: { type: "string" },
+  aggregate: { type: "string" },
+  agg: { type: "string" },
+  "no-standardize": { type: "boolean" },
+  "random-slope": { type: "boolean" },
+  covariates: { type: "string" },
+  "include-crossovers": { type: "boolean" },
+  bootstrap: { type: "boolean" },
+  "n-boot": { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string" },
+  threads: { type: "string" },
+  quiet: { type: "boolean" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<typeof parse>["values"];
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    // node's messages are one line already; keep only the first sentence.
+    throw new UsageError(String((e as Error).message).split("\n")[0]);
+  }
+}
+
+function list(s: string | undefined): string[] | undefined {
+  if (s === undefined) return undefined;
+  const items = s
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+  return items;
+}
+
+function positiveInt(name: string, s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const v = Number(s);
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} expects a positive whole number, got '${s}'`);
+  return v;
+}
+
+function oneOf<T extends string>(name: string, s: string | undefined, allowed: readonly T[]): T | undefined {
+  if (s === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(s))
+    throw new UsageError(`--${name} expects one of ${allowed.join(", ")}, got '${s}'`);
+  return s as T;
+}
+
+/** Scan options from the flags (shared by mixed, fixed and compare). */
+export function scanOptions(v: Values): ScanOptions {
+  const visits = list(v.visits);
+  if (visits === undefined) throw new UsageError("--visits BASE,FOLLOWUP is required (e.g. --visits Pre,Post)");
+  if (visits.length !== 2 || visits[0] === visits[1])
+    throw new UsageError(`--visits expects two different labels BASE,FOLLOWUP, got '${v.visits}'`);
+  let features = list(v.features);
+  if (v["features-file"] !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(v["features-file"], "utf8");
+    } catch {
+      throw new UsageError(`cannot read --features-file '${v["features-file"]}'`);
+    }
+    const fromFile = text
+      .split(/[\r\n,]+/)
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0);
+    features = [...(features ?? []), ...fromFile];
+  }
+  return {
+    participant: v.participant,
+    visit: v.visit,
+    arm: v.arm,
+    treated: v.treated,
+    control: v.control,
+    celltype: v.celltype,
+    crossover: v.crossover,
+    visits: [visits[0], visits[1]],
+    features,
+    layer: v.layer,
+    aggregate: oneOf("aggregate", v.aggregate, ["participant_visit", "cell"] as const),
+    agg: oneOf("agg", v.agg, ["mean", "median", "pct_pos"] as const),
+    standardize: !v["no-standardize"],
+    randomSlope: v["random-slope"] ?? false,
+    covariates: list(v.covariates),
+    includeCrossovers: v["include-crossovers"] ?? false,
+    useBootstrap: v.bootstrap ?? false,
+    nBoot: positiveInt("n-boot", v["n-boot"]),
+    seed: v.seed === undefined ? undefined : Number(v.seed),
+    threads: positiveInt("threads", v.threads),
+  };
+}
+
+type Row = Record<string, unknown>;
+
+function jsonValue(v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? null : v;
+}
+
+/** The table as text in the format the output path names (.csv, .tsv, .json). */
+export function render(columns: string[], rows: Row[], path: string | undefined): string {
+  const ext = path === undefined ? ".csv" : extname(path).toLowerCase();
+  if (ext === ".json")
+    return JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, jsonValue(r[c])]))), null, 1) + "\n";
+  if (ext === ".tsv" || ext === ".txt") return formatDelimited(columns, rows, "\t");
+  if (ext === ".csv") return formatDelimited(columns, rows, ",");
+  throw new UsageError(`--out must end in .csv, .tsv or .json, got '${path}'`);
+}
+
+/** Write to a temporary file beside the target and rename: a failed run never truncates the user's file. */
+export function writeAtomic(path: string, text: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir)) throw new UsageError(`cannot write --out '${path}': folder '${dir}' does not exist`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    if (existsSync(tmp)) unlinkSync(tmp);
+    throw new UsageError(`cannot write --out '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function emit(columns: string[], rows: Row[], out: string | undefined): void {
+  const text = render(columns, rows, out);
+  if (out === undefined) process.stdout.write(text);
+  else writeAtomic(out, text);
+}
+
+function summary(cmd: string, rows: Row[], out: string | undefined, warnings: string[]): void {
+  for (const w of new Set(warnings)) process.stderr.write(`trialmix: warning: ${w}\n`);
+  const failed = rows.filter((r) => typeof r.beta_DiD === "number" && !Number.isFinite(r.beta_DiD as number));
+  const reasons = new Map<string, number>();
+  for (const r of failed) {
+    const why = String(r.error ?? r.reason ?? "no statistics");
+    reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+  const why = [...reasons].map(([k, n]) => `${n}: ${k}`).join("; ");
+  process.stderr.write(
+    `trialmix ${cmd}: ${rows.length} features, ${rows.length - failed.length} fitted` +
+      (failed.length > 0 ? `, ${failed.length} without statistics (${why})` : "") +
+      (out ? `; wrote ${out}` : "") +
+      "\n",
+  );
+}
+
+function runScan(cmd: "mixed" | "fixed" | "compare", input: string, v: Values): void {
+  const opts = scanOptions(v);
+  const bar = progressBar(`trialmix ${cmd}`, { quiet: v.quiet });
+  opts.onProgress = (done, total) => bar.update(done, total);
+  if (cmd === "mixed") {
+    const t = didTableMixed(input, opts);
+    bar.finish();
+    emit(mixedColumns(opts.randomSlope ?? false), t.rows as unknown as Row[], v.out);
+    summary(cmd, t.rows as unknown as Row[], v.out, t.warnings);
+  } else if (cmd === "fixed") {
+    const t = didTable(input, opts);
+    bar.finish();
+    emit(fixedColumns(t.rows), t.rows as unknown as Row[], v.out);
+    summary(cmd, t.rows as unknown as Row[], v.out, t.warnings);
+  } else {
+    const t = compareFixedVsMixed(input, opts);
+    bar.finish();
+    emit([...COMPARE_COLUMNS], t.rows as unknown as Row[], v.out);
+    for (const w of new Set(t.warnings)) process.stderr.write(`trialmix: warning: ${w}\n`);
+    const agree = t.rows.filter((r) => r.agreement).length;
+    process.stderr.write(
+      `trialmix compare: ${t.rows.length} features, fixed and mixed agree on ${agree}` + (v.out ? `; wrote ${v.out}` : "") + "\n",
+    );
+  }
+}
+
+/** The bundled example: examples/example.h5ad in the package. */
+export function examplePath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(here, "..", "examples", "example.h5ad");
+}
+
+function fmt(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return "NA";
+  return Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(digits);
+}
+
+function runExample(v: Values): void {
+  const dir = resolve(v.out ?? "trialmix-example");
+  mkdirSync(dir, { recursive: true });
+  const input = examplePath();
+  const opts: ScanOptions = { visits: ["Pre", "Post"], threads: positiveInt("threads", v.threads) };
+  const bar = progressBar("trialmix example", { quiet: v.quiet });
+  opts.onProgress = (d, t) => bar.update(d, t);
+  const t0 = performance.now();
+  const mixed = didTableMixed(input, opts);
+  const cmp = compareFixedVsMixed(input, { ...opts, onProgress: undefined });
+  bar.finish();
+  const ms = performance.now() - t0;
+  const mixedPath = join(dir, "example.mixed.csv");
+  const cmpPath = join(dir, "example.compare.csv");
+  writeAtomic(mixedPath, render(mixedColumns(false), mixed.rows as unknown as Row[], mixedPath));
+  writeAtomic(cmpPath, render([...COMPARE_COLUMNS], cmp.rows as unknown as Row[], cmpPath));
+  const top = [...mixed.rows].filter((r) => Number.isFinite(r.p_DiD)).sort((a, b) => a.p_DiD - b.p_DiD).slice(0, 10);
+  const lines = [
+    `trialmix example: ${basename(input)} (visits Pre -> Post, Treated vs Control, participant-visit means, z-scored)`,
+    `${mixed.rows.length} features, ${mixed.rows[0]?.n_units ?? 0} participants, mixed scan + fixed comparison in ${ms.toFixed(0)} ms`,
+    "",
+    "top features by mixed-model DiD p-value:",
+    `${"feature".padEnd(12)}${"beta_DiD".padStart(10)}${"se_DiD".padStart(9)}${"p_DiD".padStart(11)}${"FDR_DiD".padStart(11)}${"icc".padStart(7)}`,
+    ...top.map(
+      (r) =>
+        `${r.feature.padEnd(12)}${fmt(r.beta_DiD).padStart(10)}${fmt(r.se_DiD).padStart(9)}${fmt(r.p_DiD).padStart(11)}` +
+        `${fmt(r.FDR_DiD).padStart(11)}${fmt(r.icc, 2).padStart(7)}`,
+    ),
+    "",
+    `fixed and mixed agree (same sign and significance at 0.05) on ${cmp.rows.filter((r) => r.agreement).length} of ${cmp.rows.length} features`,
+    `wrote ${mixedPath}`,
+    `wrote ${cmpPath}`,
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+export function main(argv: string[]): number {
+  try {
+    const { values, positionals } = parse(argv);
+    const [cmd, input, ...rest] = positionals;
+    if (values.help || cmd === undefined || cmd === "help") {
+      process.stdout.write(USAGE + "\n");
+      return cmd === undefined && !values.help ? 2 : 0;
+    }
+    if (cmd === "example") {
+      if (input !== undefined) throw new UsageError(`example takes no INPUT (got '${input}'); use --out DIR`);
+      runExample(values);
+      return 0;
+    }
+    if (!["mixed", "fixed", "compare", "inspect"].includes(cmd))
+      throw new UsageError(`unknown command '${cmd}'; expected mixed, fixed, compare, example or inspect`);
+    if (input === undefined) throw new UsageError(`${cmd} needs an INPUT file (.h5ad, .csv or .tsv)`);
+    if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+    if (!existsSync(input)) throw new UsageError(`cannot read '${input}': no such file`);
+    if (cmd === "inspect") {
+      process.stdout.write(inspectInput(input, values.json ?? false));
+      return 0;
+    }
+    runScan(cmd as "mixed" | "fixed" | "compare", input, values);
+    return 0;
+  } catch (e) {
+    const err = e as Error;
+    if (err instanceof UsageError || err instanceof TrialmixInputError || err.name === "H5adError") {
+      process.stderr.write(`trialmix: ${err.message}\n`);
+      return 2;
+    }
+    if (process.env.TRIALMIX_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.stderr.write(`trialmix: internal error: ${err.message} (set TRIALMIX_DEBUG=1 for details)\n`);
+    return 1;
+  }
+}
+
+// Run when executed (not when imported by tests).
+const invoked = process.argv[1] ? resolve(process.argv[1]) : "";
+const self = fileURLToPath(import.meta.url);
+if (invoked === self || invoked === self.replace(/\.ts$/, ".js") || basename(invoked) === "trialmix") {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,302 @@
+// The analysis frame: subset to two visits, drop crossover cells and third-arm rows, extract
+// features (genes from X / a layer, numeric obs columns), aggregate per participant-visit (or
+// keep cells), attach covariates, keep participants seen at both visits. Values stay raw.
+import type { AnalysisFrame, Covariate } from "./types.js";
+import { TrialmixInputError } from "./errors.js";
+import type { DataSource, ObsColumn } from "./h5ad.js";
+
+/** What buildFrame reads: an .h5ad file (readH5ad) or a long table (readTable). */
+export type FrameSource = DataSource;
+import { type TrialDesign, validateDesign, columnStrings } from "./design.js";
+import { type AggFunc, aggregateChunks, aggregateVector, groupSizes } from "./aggregate.js";
+
+export interface BuildFrameOptions {
+  visits: [string, string] | readonly [string, string];
+  features?: string[];
+  layer?: string | null;
+  aggregate?: "participant_visit" | "cell";
+  agg?: AggFunc;
+  covariates?: string[];
+  includeCrossovers?: boolean;
+  byCelltype?: boolean;
+  /**
+   * Round per-group means of a float32 matrix to float32, as pandas' groupby mean does on
+   * float32 columns (the seed's behaviour; default: true when the matrix dtype is float32).
+   */
+  float32Means?: boolean;
+  /** Rows per matrix chunk (default 4096). */
+  rowsPerChunk?: number;
+}
+
+const TRUTHY = new Set(["1", "true", "t", "yes", "y"]);
+const FALSY = new Set(["0", "false", "f", "no", "n", ""]);
+
+/**
+ * Crossover flags per cell (FIXED.md): boolean true, numeric finite non-zero, or a string in
+ * {1, true, t, yes, y} (case and spaces ignored). A text column with other values is not
+ * boolean-like: TrialmixInputError.
+ */
+export function crossoverFlags(col: ObsColumn): Uint8Array {
+  const n = col.values.length;
+  const out = new Uint8Array(n);
+  const v = col.values;
+  if (v instanceof Float64Array) {
+    for (let i = 0; i < n; i++) out[i] = Number.isFinite(v[i]) && v[i] !== 0 ? 1 : 0;
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    const s = v[i];
+    if (s === null) continue;
+    const t = s.trim().toLowerCase();
+    if (TRUTHY.has(t)) out[i] = 1;
+    else if (!FALSY.has(t) && !(Number.isFinite(Number(t)) && t !== "")) {
+      throw new TrialmixInputError(
+        `crossover column '${col.name}' is not boolean-like: value '${s}' (expected true/false, yes/no, 1/0 or numbers)`,
+      );
+    } else if (Number.isFinite(Number(t)) && Number(t) !== 0) out[i] = 1;
+  }
+  return out;
+}
+
+/**
+ * Default features: all var names (h5ad), or all numeric columns of a table that are neither
+ * design columns nor in `exclude` (the covariates).
+ */
+export function defaultFeatures(source: DataSource, design: TrialDesign, exclude: string[] = []): string[] {
+  if (source.nVars > 0) return source.varNames.slice();
+  const skip = new Set([design.participant, design.visit, design.arm, design.celltype, design.crossover, ...exclude]);
+  // numeric as pandas' select_dtypes("number"): ints and floats, not booleans
+  return source.obsColumns.filter((c) => !skip.has(c) && (source.obsColumn(c).kind === "float" || source.obsColumn(c).kind === "int"));
+}
+
+function isNumericKind(c: ObsColumn): boolean {
+  return c.kind === "float" || c.kind === "int" || c.kind === "bool";
+}
+
+/**
+ * z-score with ddof = 1 over the non-NaN values (pandas' mean/std); NaN stays NaN. Returns
+ * null when fewer than two values, or the sd is not finite or below minSd.
+ */
+export function standardize(values: Float64Array, minSd: number): Float64Array | null {
+  let n = 0;
+  let s = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === v) {
+      n++;
+      s += v;
+    }
+  }
+  if (n < 2) return null;
+  const mean = s / n;
+  let ss = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === v) ss += (v - mean) * (v - mean);
+  }
+  const sd = Math.sqrt(ss / (n - 1));
+  if (!Number.isFinite(sd) || sd < minSd) return null;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = (values[i] - mean) / sd;
+  return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Build the analysis frame (raw values) the DiD fits see. */
+export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildFrameOptions): AnalysisFrame {
+  const visits = opts.visits;
+  if (!visits || visits.length !== 2) throw new TrialmixInputError("exactly two visits are needed: --visits BASELINE,FOLLOWUP");
+  validateDesign(design, source, visits);
+  const mode = opts.aggregate ?? "participant_visit";
+  if (mode !== "participant_visit" && mode !== "cell") throw new TrialmixInputError(`unknown aggregation mode '${mode}' (expected participant_visit or cell)`);
+  const agg: AggFunc = opts.agg ?? "mean";
+  if (agg !== "mean" && agg !== "median" && agg !== "pct_pos") throw new TrialmixInputError(`unknown aggregation function '${agg}' (expected mean, median or pct_pos)`);
+  if (opts.byCelltype && !design.celltype) throw new TrialmixInputError("stratifying by cell type needs a cell-type column (--celltype COL)");
+  const nObs = source.nObs;
+
+  // --- features
+  const features = opts.features ? opts.features.slice() : defaultFeatures(source, design, opts.covariates ?? []);
+  if (features.length === 0) throw new TrialmixInputError("no features to analyse");
+  const obsSet = new Set(source.obsColumns);
+  const varIndex = new Map<string, number>();
+  if (source.nVars > 0) source.varNames.forEach((v, i) => varIndex.has(v) || varIndex.set(v, i));
+  const missing = features.filter((f) => !obsSet.has(f) && !varIndex.has(f));
+  if (missing.length)
+    throw new TrialmixInputError(
+      `${missing.length} feature(s) not found in obs columns or var names: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}`,
+    );
+  const seen = new Set<string>();
+  for (const f of features) {
+    if (seen.has(f)) throw new TrialmixInputError(`feature '${f}' requested twice`);
+    seen.add(f);
+  }
+  for (const f of features)
+    if (obsSet.has(f) && !isNumericKind(source.obsColumn(f)))
+      throw new TrialmixInputError(`feature '${f}' is an obs column of type ${source.obsColumn(f).kind}, not numeric`);
+
+  // --- covariates
+  const covNames = opts.covariates ?? [];
+  for (const c of covNames)
+    if (!obsSet.has(c)) throw new TrialmixInputError(`covariate column '${c}' not found; available columns: ${source.obsColumns.join(", ")}`);
+
+  // --- the cells kept
+  const part = columnStrings(source.obsColumn(design.participant));
+  const vis = columnStrings(source.obsColumn(design.visit));
+  const arm = columnStrings(source.obsColumn(design.arm));
+  const ct = opts.byCelltype ? columnStrings(source.obsColumn(design.celltype!)) : null;
+  const cross = design.crossover && !opts.includeCrossovers ? crossoverFlags(source.obsColumn(design.crossover)) : null;
+  const keep = new Uint8Array(nObs);
+  for (let i = 0; i < nObs; i++) {
+    const v = vis[i];
+    const a = arm[i];
+    if (v !== visits[0] && v !== visits[1]) continue;
+    if (a !== design.treated && a !== design.control) continue;
+    if (part[i] === null) continue;
+    if (ct && ct[i] === null) continue;
+    if (cross && cross[i]) continue;
+    keep[i] = 1;
+  }
+
+  // --- pairing: participants (per cell type when stratified) seen at both visits
+  const seenVisits = new Map<string, number>();
+  const pkey = (i: number): string => (ct ? `${ct[i]}\u0000${part[i]}` : (part[i] as string));
+  for (let i = 0; i < nObs; i++) if (keep[i]) seenVisits.set(pkey(i), (seenVisits.get(pkey(i)) ?? 0) | (vis[i] === visits[0] ? 1 : 2));
+  for (let i = 0; i < nObs; i++) if (keep[i] && seenVisits.get(pkey(i)) !== 3) keep[i] = 0;
+
+  // --- rows
+  const groupOf = new Int32Array(nObs).fill(-1);
+  let rowCell: Int32Array; // for cell mode: the cell behind each row
+  let nRows: number;
+  const rowP: string[] = [];
+  const rowV: string[] = [];
+  const rowA: string[] = [];
+  const rowC: string[] = [];
+  if (mode === "cell") {
+    const cells: number[] = [];
+    for (let i = 0; i < nObs; i++)
+      if (keep[i]) {
+        groupOf[i] = cells.length;
+        cells.push(i);
+        rowP.push(part[i]!);
+        rowV.push(vis[i]!);
+        rowA.push(arm[i]!);
+        if (ct) rowC.push(ct[i]!);
+      }
+    rowCell = Int32Array.from(cells);
+    nRows = cells.length;
+  } else {
+    const keyId = new Map<string, number>();
+    const keys: [string, string, string, string][] = [];
+    const tmp = new Int32Array(nObs).fill(-1);
+    for (let i = 0; i < nObs; i++) {
+      if (!keep[i]) continue;
+      const k = `${part[i]}\u0000${vis[i]}\u0000${arm[i]}\u0000${ct ? ct[i] : ""}`;
+      let id = keyId.get(k);
+      if (id === undefined) {
+        id = keys.length;
+        keyId.set(k, id);
+        keys.push([part[i]!, vis[i]!, arm[i]!, ct ? ct[i]! : ""]);
+      }
+      tmp[i] = id;
+    }
+    const order = keys.map((_, i) => i);
+    // pandas groupby order: sorted keys (participant, visit, arm[, celltype]); celltype first when stratified
+    order.sort((x, y) => {
+      const a = keys[x];
+      const b = keys[y];
+      if (ct) {
+        const c0 = cmp(a[3], b[3]);
+        if (c0) return c0;
+      }
+      return cmp(a[0], b[0]) || cmp(a[1], b[1]) || cmp(a[2], b[2]);
+    });
+    const rank = new Int32Array(keys.length);
+    order.forEach((id, r) => (rank[id] = r));
+    for (let i = 0; i < nObs; i++) if (tmp[i] >= 0) groupOf[i] = rank[tmp[i]];
+    for (const id of order) {
+      rowP.push(keys[id][0]);
+      rowV.push(keys[id][1]);
+      rowA.push(keys[id][2]);
+      if (ct) rowC.push(keys[id][3]);
+    }
+    nRows = keys.length;
+    rowCell = new Int32Array(0);
+  }
+  void rowCell;
+  if (nRows === 0) throw new TrialmixInputError(`no participant has cells at both visits ${visits[0]} and ${visits[1]} in arms ${design.treated}/${design.control}`);
+
+  // --- feature values
+  const values: Float64Array[] = new Array(features.length);
+  const geneFeats: number[] = []; // positions in `features`
+  for (let j = 0; j < features.length; j++) {
+    const f = features[j];
+    if (obsSet.has(f)) {
+      const col = source.obsColumn(f).values as Float64Array;
+      values[j] = aggregateVector(col, groupOf, nRows, mode === "cell" ? "mean" : agg);
+    } else geneFeats.push(j);
+  }
+  if (geneFeats.length) {
+    const nVars = source.nVars;
+    const colMap = new Int32Array(nVars).fill(-1);
+    const cols: number[] = [];
+    geneFeats.forEach((j, t) => {
+      const c = varIndex.get(features[j])!;
+      colMap[c] = t;
+      cols.push(c);
+    });
+    const info = source.matrixInfo(opts.layer);
+    if (info.shape[0] !== nObs || info.shape[1] !== nVars)
+      throw new TrialmixInputError(`matrix shape [${info.shape.join(", ")}] does not match n_obs x n_vars = ${nObs} x ${nVars}`);
+    const chunks = source.rowChunks(opts.layer, opts.rowsPerChunk ?? 4096, { cols });
+    const nOut = geneFeats.length;
+    const f32 = opts.float32Means ?? info.dtype === "float32";
+    const acc = aggregateChunks(chunks, groupOf, nRows, colMap, nOut, mode === "cell" ? "mean" : agg, { float32: f32 });
+    for (let t = 0; t < nOut; t++) {
+      const v = new Float64Array(nRows);
+      for (let r = 0; r < nRows; r++) v[r] = acc[r * nOut + t];
+      values[geneFeats[t]] = v;
+    }
+  }
+
+  // --- covariates
+  const covariates: Covariate[] = [];
+  for (const name of covNames) {
+    const col = source.obsColumn(name);
+    if (isNumericKind(col)) {
+      covariates.push({ name, kind: "numeric", values: aggregateVector(col.values as Float64Array, groupOf, nRows, "mean") });
+    } else {
+      const s = columnStrings(col);
+      const rv: (string | null)[] = new Array(nRows).fill(null);
+      for (let i = 0; i < nObs; i++) {
+        const g = groupOf[i];
+        if (g < 0) continue;
+        const x = s[i];
+        if (x === null) throw new TrialmixInputError(`covariate '${name}' has a missing value (cell ${i + 1})`);
+        if (rv[g] === null) rv[g] = x;
+        else if (rv[g] !== x)
+          throw new TrialmixInputError(
+            `covariate '${name}' is not constant within participant ${rowP[g]} at visit ${rowV[g]} ('${rv[g]}' and '${x}')`,
+          );
+      }
+      const vals = rv as string[];
+      const levels = [...new Set(vals)].sort();
+      covariates.push({ name, kind: "categorical", values: vals, levels });
+    }
+  }
+
+  const frame: AnalysisFrame = {
+    unit: mode,
+    participant: rowP,
+    visit: rowV,
+    arm: rowA,
+    covariates,
+    features,
+    values,
+  };
+  if (ct) frame.celltype = rowC;
+  if (mode === "participant_visit") frame.nCells = groupSizes(groupOf, nRows);
+  return frame;
+}

@@ -1,0 +1,617 @@
+// AnnData (.h5ad) reader on h5wasm: lazy obs/var columns, X and layers read in bounded chunks.
+//
+// Supported encodings: dataframe (obs/var with `_index`, `column-order`), categorical
+// (codes + categories, `ordered`), string-array, array (numeric / HDF5-enum booleans),
+// nullable-integer, nullable-boolean, nullable-string-array, legacy anndata 0.7 (categories
+// under `__categories`, plain datasets without encoding attributes, `h5sparse_format`
+// sparse groups), X / layers as dense, csr_matrix or csc_matrix.
+import fs from "node:fs";
+import os from "node:os";
+import nodePath from "node:path";
+import h5wasm from "h5wasm/node";
+import { H5adError } from "./errors.js";
+
+export { H5adError } from "./errors.js";
+
+type H5File = InstanceType<typeof h5wasm.File>;
+type H5Group = InstanceType<typeof h5wasm.Group>;
+type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+
+export type ObsKind = "categorical" | "string" | "float" | "int" | "bool";
+
+/**
+ * One obs (or table) column. `values`: strings (null = missing) for categorical/string,
+ * Float64Array (NaN = missing; booleans as 0/1) for float/int/bool. Categorical columns also
+ * carry `codes` (-1 = missing) into `categories`.
+ */
+export interface ObsColumn {
+  name: string;
+  kind: ObsKind;
+  values: (string | null)[] | Float64Array;
+  codes?: Int32Array;
+  categories?: string[];
+  ordered?: boolean;
+  nMissing: number;
+}
+
+export type MatrixEncoding = "dense" | "csr_matrix" | "csc_matrix";
+
+export interface MatrixInfo {
+  encoding: MatrixEncoding;
+  dtype: string; // float32, float64, int32, int64, uint8, ...
+  shape: [number, number];
+}
+
+export type NumArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+/**
+ * A block of the matrix. `dense`: rows rowStart..rowEnd-1, all columns, row-major.
+ * `csr`: the same rows as compressed rows (indptr rebased to 0, length rows + 1).
+ * `csc`: columns colStart..colEnd-1 (all rows) as compressed columns; `cols` lists the
+ * column numbers when only selected columns were read (indptr has cols.length + 1 entries).
+ */
+export type MatrixChunk =
+  | { kind: "dense"; rowStart: number; rowEnd: number; nCols: number; data: NumArray }
+  | { kind: "csr"; rowStart: number; rowEnd: number; indptr: Float64Array; indices: Int32Array; data: NumArray }
+  | { kind: "csc"; cols: Int32Array; indptr: Float64Array; indices: Int32Array; data: NumArray };
+
+/**
+ * What the frame builder reads: an .h5ad file or a long table. Tables have no matrix
+ * (nVars = 0) and expose their numeric columns as obs columns.
+ */
+export interface DataSource {
+  readonly nObs: number;
+  readonly nVars: number;
+  readonly obsNames: string[];
+  readonly varNames: string[];
+  readonly obsColumns: string[];
+  obsColumn(name: string): ObsColumn;
+  readonly layers: string[];
+  matrixInfo(layer?: string | null): MatrixInfo;
+  /**
+   * Iterate the matrix in blocks whose memory is bounded by the block. Dense and CSR are
+   * read as row blocks of `rowsPerChunk` rows; CSC as column blocks (of at most `maxValues`
+   * stored values, or a single column), restricted to `cols` when given.
+   */
+  rowChunks(layer: string | null | undefined, rowsPerChunk: number, opts?: { cols?: ArrayLike<number>; maxValues?: number }): Iterable<MatrixChunk>;
+  close(): void;
+}
+
+export interface ReadH5adOptions {
+  /** Name used in error messages when reading bytes. */
+  name?: string;
+}
+
+// The wasm module is initialised once, when this module is imported (top-level await), so
+// that readH5ad can be synchronous.
+await h5wasm.ready;
+
+/** Run fn with HDF5's diagnostic stack printing (written to fd 2 by the wasm module) muted. */
+function quiet<T>(fn: () => T): T {
+  const f = fs as unknown as { writeSync: (...a: unknown[]) => number };
+  const orig = f.writeSync;
+  f.writeSync = function (fd: unknown, ...rest: unknown[]): number {
+    if (fd === 2) {
+      const b = rest[0] as { length: number } | string;
+      if (typeof b === "string") return b.length;
+      return typeof rest[2] === "number" ? (rest[2] as number) : b.length;
+    }
+    return orig.call(fs, fd, ...rest);
+  };
+  try {
+    return fn();
+  } finally {
+    f.writeSync = orig;
+  }
+}
+
+const HDF5_SIG = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function hasHdf5Signature(path: string): boolean {
+  const fd = fs.openSync(path, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(8);
+    for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+      fs.readSync(fd, buf, 0, 8, off);
+      if (HDF5_SIG.every((b, i) => buf[i] === b)) return true;
+      if (off > 1 << 24) break;
+    }
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function attrsOf(e: { attrs: Record<string, { json_value: unknown }> }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, a] of Object.entries(e.attrs)) {
+    try {
+      out[k] = a.json_value;
+    } catch {
+      out[k] = undefined; // references and other non-JSON attributes
+    }
+  }
+  return out;
+}
+
+function strAttr(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (Array.isArray(v) && v.length === 1 && typeof v[0] === "string") return v[0];
+  return undefined;
+}
+
+function truthyAttr(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0 && truthyAttr(v[0]);
+  return v === true || v === 1 || v === "True" || v === "true";
+}
+
+function dtypeName(meta: { type: number; size: number; signed: boolean; enum_type?: unknown }): string {
+  // H5T classes: 0 integer, 1 float, 3 string, 8 enum
+  if (meta.type === 0) return `${meta.signed ? "int" : "uint"}${meta.size * 8}`;
+  if (meta.type === 1) return `float${meta.size * 8}`;
+  if (meta.type === 3) return "string";
+  if (meta.type === 8) return "bool";
+  return `h5class${meta.type}`;
+}
+
+function toFloat64(v: unknown): Float64Array {
+  if (v instanceof Float64Array) return v;
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
+    const out = new Float64Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = Number(v[i]);
+    return out;
+  }
+  if (ArrayBuffer.isView(v)) return Float64Array.from(v as unknown as ArrayLike<number>);
+  if (Array.isArray(v)) return Float64Array.from(v.map((x) => (typeof x === "bigint" ? Number(x) : typeof x === "boolean" ? (x ? 1 : 0) : Number(x))));
+  if (typeof v === "number" || typeof v === "bigint") return Float64Array.of(Number(v));
+  throw new TypeError("not numeric");
+}
+
+function toInt32(v: unknown): Int32Array {
+  if (v instanceof Int32Array) return v;
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
+    const out = new Int32Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = Number(v[i]);
+    return out;
+  }
+  return Int32Array.from(v as ArrayLike<number>);
+}
+
+function toNum(v: unknown): NumArray {
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) return toFloat64(v);
+  if (ArrayBuffer.isView(v)) return v as unknown as NumArray;
+  return toFloat64(v);
+}
+
+function toStrings(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map((x) => String(x));
+  if (typeof v === "string") return [v];
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => String(x));
+  return [];
+}
+
+/** A lazily read .h5ad file (AnnData-like). */
+export class H5ad implements DataSource {
+  readonly file: H5File;
+  readonly name: string;
+  private tmpPath: string | null;
+  private cache = new Map<string, ObsColumn>();
+  private _obsNames?: string[];
+  private _varNames?: string[];
+  private _obsColumns?: string[];
+  private _nObs?: number;
+  private _nVars?: number;
+
+  constructor(file: H5File, name: string, tmpPath: string | null) {
+    this.file = file;
+    this.name = name;
+    this.tmpPath = tmpPath;
+  }
+
+  fail(path: string, expected: string): never {
+    throw new H5adError(`${this.name}: ${path}: ${expected}`);
+  }
+
+  private entity(path: string): unknown {
+    try {
+      return quiet(() => this.file.get(path));
+    } catch {
+      return null;
+    }
+  }
+
+  group(path: string, what: string): H5Group {
+    const e = this.entity(path);
+    if (!(e instanceof h5wasm.Group)) this.fail(`/${path}`, e ? `expected a group (${what})` : `missing group (expected ${what})`);
+    return e as H5Group;
+  }
+
+  dataset(path: string, what: string): H5Dataset {
+    const e = this.entity(path);
+    if (!(e instanceof h5wasm.Dataset)) this.fail(`/${path}`, e ? `expected a dataset (${what})` : `missing dataset (expected ${what})`);
+    return e as H5Dataset;
+  }
+
+  read(ds: H5Dataset, range?: [number, number]): unknown {
+    try {
+      return quiet(() => (range ? ds.slice([range]) : ds.value));
+    } catch (err) {
+      this.fail(ds.path, `cannot read (${(err as Error).message}); the file may be truncated or corrupt`);
+    }
+  }
+
+  private frameIndex(which: "obs" | "var"): string[] {
+    const g = this.group(which, `an AnnData dataframe`);
+    const a = attrsOf(g);
+    const idx = strAttr(a["_index"]) ?? "_index";
+    const ds = this.dataset(`${which}/${idx}`, `the ${which} index (string-array named by _index)`);
+    return toStrings(this.read(ds));
+  }
+
+  get obsNames(): string[] {
+    return (this._obsNames ??= this.frameIndex("obs"));
+  }
+  get varNames(): string[] {
+    return (this._varNames ??= this.frameIndex("var"));
+  }
+  get nObs(): number {
+    if (this._nObs === undefined) {
+      const ds = this.dataset(`obs/${strAttr(attrsOf(this.group("obs", "an AnnData dataframe"))["_index"]) ?? "_index"}`, "the obs index");
+      this._nObs = ds.shape?.[0] ?? 0;
+    }
+    return this._nObs;
+  }
+  get nVars(): number {
+    if (this._nVars === undefined) {
+      const ds = this.dataset(`var/${strAttr(attrsOf(this.group("var", "an AnnData dataframe"))["_index"]) ?? "_index"}`, "the var index");
+      this._nVars = ds.shape?.[0] ?? 0;
+    }
+    return this._nVars;
+  }
+
+  get obsColumns(): string[] {
+    if (!this._obsColumns) {
+      const g = this.group("obs", "an AnnData dataframe");
+      const a = attrsOf(g);
+      const idx = strAttr(a["_index"]) ?? "_index";
+      const order = a["column-order"];
+      let cols: string[];
+      if (typeof order === "string") cols = [order];
+      else if (Array.isArray(order)) cols = order.filter((x) => typeof x === "string") as string[];
+      else cols = g.keys().filter((k) => k !== idx && k !== "__categories");
+      this._obsColumns = cols;
+    }
+    return this._obsColumns;
+  }
+
+  obsColumn(name: string): ObsColumn {
+    let c = this.cache.get(name);
+    if (!c) {
+      if (!this.obsColumns.includes(name)) this.fail(`/obs/${name}`, `no such obs column (available: ${this.obsColumns.join(", ")})`);
+      c = this.readColumn("obs", name);
+      if (c.values.length !== this.nObs) this.fail(`/obs/${name}`, `expected ${this.nObs} values (n_obs), found ${c.values.length}`);
+      this.cache.set(name, c);
+    }
+    return c;
+  }
+
+  /** Read any dataframe column (obs or var). */
+  readColumn(frame: "obs" | "var", name: string): ObsColumn {
+    const path = `${frame}/${name}`;
+    const e = this.entity(path);
+    if (!e) this.fail(`/${path}`, "missing column listed in column-order");
+    const a = attrsOf(e as H5Group);
+    const enc = strAttr(a["encoding-type"]);
+    if (e instanceof h5wasm.Group) {
+      const g = e as H5Group;
+      if (enc === "categorical") {
+        const codes = toInt32(this.read(this.dataset(`${path}/codes`, "categorical codes")));
+        const cds = this.dataset(`${path}/categories`, "categorical categories");
+        const categories = toStrings(this.read(cds));
+        return this.categorical(name, codes, categories, truthyAttr(a["ordered"]), `/${path}`);
+      }
+      if (enc === "nullable-integer" || enc === "nullable-boolean" || enc === "nullable-string-array") {
+        const vds = this.dataset(`${path}/values`, `${enc} values`);
+        const mds = this.dataset(`${path}/mask`, `${enc} mask`);
+        const mask = toFloat64(this.read(mds));
+        if (enc === "nullable-string-array") {
+          const raw = toStrings(this.read(vds));
+          let nMissing = 0;
+          const values = raw.map((s, i) => (mask[i] ? (nMissing++, null) : s));
+          return { name, kind: "string", values, nMissing };
+        }
+        const vals = toFloat64(this.read(vds));
+        let nMissing = 0;
+        for (let i = 0; i < vals.length; i++)
+          if (mask[i]) {
+            vals[i] = NaN;
+            nMissing++;
+          }
+        return { name, kind: enc === "nullable-integer" ? "int" : "bool", values: vals, nMissing };
+      }
+      void g;
+      this.fail(`/${path}`, `unknown column encoding '${enc ?? "(none)"}' (expected categorical, nullable-integer, nullable-boolean or nullable-string-array)`);
+    }
+    const ds = e as H5Dataset;
+    if (enc !== undefined && enc !== "array" && enc !== "string-array")
+      this.fail(`/${path}`, `unknown column encoding '${enc}' (expected array, string-array or categorical)`);
+    const meta = ds.metadata;
+    // legacy anndata 0.7: codes dataset + categories under __categories/<name>
+    const legacyCats = this.entity(`${frame}/__categories/${name}`);
+    if (legacyCats instanceof h5wasm.Dataset && meta.type === 0) {
+      const codes = toInt32(this.read(ds));
+      const categories = toStrings(this.read(legacyCats as H5Dataset));
+      return this.categorical(name, codes, categories, truthyAttr(a["ordered"]), `/${path}`);
+    }
+    if (meta.type === 3) {
+      const values = toStrings(this.read(ds));
+      return { name, kind: "string", values, nMissing: 0 };
+    }
+    if (meta.type === 8) {
+      const members = meta.enum_type?.members ?? {};
+      const keys = Object.keys(members).map((k) => k.toUpperCase());
+      if (!(keys.length === 2 && keys.includes("TRUE") && keys.includes("FALSE")))
+        this.fail(`/${path}`, `unsupported enum type (expected an HDF5 boolean enum FALSE/TRUE)`);
+      const values = toFloat64(this.read(ds));
+      return { name, kind: "bool", values, nMissing: 0 };
+    }
+    if (meta.type === 0 || meta.type === 1) {
+      if (ds.shape && ds.shape.length !== 1) this.fail(`/${path}`, `expected a 1-d column, found shape [${ds.shape.join(", ")}]`);
+      const values = toFloat64(this.read(ds));
+      let nMissing = 0;
+      for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) nMissing++;
+      return { name, kind: meta.type === 0 ? "int" : "float", values, nMissing };
+    }
+    this.fail(`/${path}`, `unsupported HDF5 datatype class ${meta.type} (expected numbers, strings or booleans)`);
+  }
+
+  private categorical(name: string, codes: Int32Array, categories: string[], ordered: boolean, path: string): ObsColumn {
+    let nMissing = 0;
+    const values = new Array<string | null>(codes.length);
+    for (let i = 0; i < codes.length; i++) {
+      const k = codes[i];
+      if (k < 0) {
+        values[i] = null;
+        nMissing++;
+      } else if (k >= categories.length) this.fail(path, `categorical code ${k} out of range (${categories.length} categories)`);
+      else values[i] = categories[k];
+    }
+    return { name, kind: "categorical", values, codes, categories, ordered, nMissing };
+  }
+
+  get layers(): string[] {
+    const e = this.entity("layers");
+    if (!(e instanceof h5wasm.Group)) return [];
+    return (e as H5Group).keys();
+  }
+
+  private matrixPath(layer?: string | null): string {
+    if (layer === undefined || layer === null || layer === "" || layer === "X") return "X";
+    if (!this.layers.includes(layer)) throw new H5adError(`${this.name}: /layers/${layer}: no such layer (available: ${this.layers.join(", ") || "none"})`);
+    return `layers/${layer}`;
+  }
+
+  matrixInfo(layer?: string | null): MatrixInfo {
+    const path = this.matrixPath(layer);
+    const e = this.entity(path);
+    if (!e) this.fail(`/${path}`, "missing matrix (expected a dense dataset or a csr_matrix/csc_matrix group)");
+    const a = attrsOf(e as H5Group);
+    if (e instanceof h5wasm.Dataset) {
+      const ds = e as H5Dataset;
+      const shape = ds.shape ?? [];
+      if (shape.length !== 2) this.fail(`/${path}`, `expected a 2-d dense matrix, found shape [${shape.join(", ")}]`);
+      const enc = strAttr(a["encoding-type"]);
+      if (enc !== undefined && enc !== "array") this.fail(`/${path}`, `unknown matrix encoding '${enc}' (expected array)`);
+      if (ds.metadata.type !== 0 && ds.metadata.type !== 1) this.fail(`/${path}`, `expected a numeric matrix, found ${dtypeName(ds.metadata)}`);
+      return { encoding: "dense", dtype: dtypeName(ds.metadata), shape: [shape[0], shape[1]] };
+    }
+    let enc = strAttr(a["encoding-type"]);
+    const legacy = strAttr(a["h5sparse_format"]);
+    if (enc === undefined && legacy) enc = `${legacy}_matrix`;
+    if (enc !== "csr_matrix" && enc !== "csc_matrix")
+      this.fail(`/${path}`, `unknown matrix encoding '${enc ?? "(none)"}' (expected dense, csr_matrix or csc_matrix)`);
+    const shp = toFloat64(a["shape"] ?? a["h5sparse_shape"] ?? []);
+    if (shp.length !== 2) this.fail(`/${path}`, "sparse matrix without a 2-element shape attribute");
+    const data = this.dataset(`${path}/data`, `${enc} data`);
+    this.dataset(`${path}/indices`, `${enc} indices`);
+    const indptr = this.dataset(`${path}/indptr`, `${enc} indptr`);
+    const expectPtr = (enc === "csr_matrix" ? shp[0] : shp[1]) + 1;
+    if ((indptr.shape?.[0] ?? 0) !== expectPtr) this.fail(`/${path}/indptr`, `expected ${expectPtr} entries, found ${indptr.shape?.[0]}`);
+    return { encoding: enc, dtype: dtypeName(data.metadata), shape: [shp[0], shp[1]] };
+  }
+
+  *rowChunks(layer: string | null | undefined, rowsPerChunk: number, opts: { cols?: ArrayLike<number>; maxValues?: number } = {}): Generator<MatrixChunk> {
+    const info = this.matrixInfo(layer);
+    const path = this.matrixPath(layer);
+    const [nr, nc] = info.shape;
+    const step = Math.max(1, Math.floor(rowsPerChunk));
+    if (info.encoding === "dense") {
+      const ds = this.dataset(path, "dense matrix");
+      for (let r0 = 0; r0 < nr; r0 += step) {
+        const r1 = Math.min(nr, r0 + step);
+        const data = toNum(quiet(() => ds.slice([[r0, r1], []])));
+        yield { kind: "dense", rowStart: r0, rowEnd: r1, nCols: nc, data };
+      }
+      return;
+    }
+    const dds = this.dataset(`${path}/data`, "sparse data");
+    const ids = this.dataset(`${path}/indices`, "sparse indices");
+    const ptr = toFloat64(this.read(this.dataset(`${path}/indptr`, "sparse indptr")));
+    const nnzTotal = dds.shape?.[0] ?? 0;
+    if (ptr[ptr.length - 1] > nnzTotal || (ids.shape?.[0] ?? 0) !== nnzTotal) this.fail(`/${path}`, `indptr/indices/data lengths disagree (data has ${nnzTotal} values)`);
+    const slice = (a: number, b: number): [NumArray, Int32Array] => {
+      if (b <= a) return [new Float32Array(0), new Int32Array(0)];
+      const d = toNum(this.read(dds, [a, b]));
+      const ix = toInt32(this.read(ids, [a, b]));
+      return [d, ix];
+    };
+    if (info.encoding === "csr_matrix") {
+      for (let r0 = 0; r0 < nr; r0 += step) {
+        const r1 = Math.min(nr, r0 + step);
+        const a = ptr[r0];
+        const b = ptr[r1];
+        const indptr = new Float64Array(r1 - r0 + 1);
+        for (let i = 0; i <= r1 - r0; i++) indptr[i] = ptr[r0 + i] - a;
+        const [data, indices] = slice(a, b);
+        yield { kind: "csr", rowStart: r0, rowEnd: r1, indptr, indices, data };
+      }
+      return;
+    }
+    // CSC: column blocks (contiguous runs of the wanted columns), each at most maxValues stored values
+    const maxValues = Math.max(1, opts.maxValues ?? Math.max(1 << 20, step * 64));
+    const want: number[] = opts.cols ? Array.from(opts.cols).sort((x, y) => x - y) : Array.from({ length: nc }, (_, i) => i);
+    let i = 0;
+    while (i < want.length) {
+      let j = i + 1;
+      while (j < want.length && want[j] === want[j - 1] + 1 && ptr[want[j] + 1] - ptr[want[i]] <= maxValues) j++;
+      const c0 = want[i];
+      const c1 = want[j - 1] + 1;
+      const a = ptr[c0];
+      const cols = new Int32Array(c1 - c0);
+      const indptr = new Float64Array(c1 - c0 + 1);
+      for (let k = 0; k < c1 - c0; k++) cols[k] = c0 + k;
+      for (let k = 0; k <= c1 - c0; k++) indptr[k] = ptr[c0 + k] - a;
+      const [data, indices] = slice(a, ptr[c1]);
+      yield { kind: "csc", cols, indptr, indices, data };
+      i = j;
+    }
+  }
+
+  close(): void {
+    try {
+      this.file.close();
+    } catch {
+      /* already closed */
+    }
+    if (this.tmpPath) {
+      try {
+        fs.unlinkSync(this.tmpPath);
+      } catch {
+        /* ignore */
+      }
+      this.tmpPath = null;
+    }
+  }
+}
+
+let tmpCounter = 0;
+
+/**
+ * Open an .h5ad file (a path is read by random access, never whole) or bytes (written to a
+ * temporary file that close() removes). Synchronous. Throws H5adError.
+ */
+export function readH5ad(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: ReadH5adOptions = {}): H5ad {
+  let path: string;
+  let tmp: string | null = null;
+  let name: string;
+  if (typeof pathOrBytes === "string") {
+    path = pathOrBytes;
+    name = opts.name ?? pathOrBytes;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(path);
+    } catch {
+      throw new H5adError(`${name}: cannot open: no such file`);
+    }
+    if (!st.isFile()) throw new H5adError(`${name}: cannot open: not a regular file`);
+  } else {
+    const bytes = pathOrBytes instanceof Uint8Array ? pathOrBytes : new Uint8Array(pathOrBytes);
+    name = opts.name ?? "<bytes>";
+    tmp = nodePath.join(os.tmpdir(), `trialmix-${process.pid}-${Date.now()}-${tmpCounter++}.h5ad`);
+    fs.writeFileSync(tmp, bytes);
+    path = tmp;
+  }
+  const cleanup = (): void => {
+    if (tmp) fs.rmSync(tmp, { force: true });
+  };
+  if (!hasHdf5Signature(path)) {
+    cleanup();
+    throw new H5adError(`${name}: not an HDF5 file (no HDF5 signature at the start); expected an AnnData .h5ad file`);
+  }
+  let file: H5File;
+  try {
+    file = quiet(() => new h5wasm.File(path, "r"));
+  } catch (err) {
+    cleanup();
+    throw new H5adError(`${name}: cannot open as HDF5 (${(err as Error).message}); the file may be truncated or corrupt`);
+  }
+  if (file.file_id < 0n) {
+    cleanup();
+    throw new H5adError(`${name}: HDF5 library cannot open the file; it is truncated or corrupt`);
+  }
+  const ad = new H5ad(file, name, tmp);
+  try {
+    // fail early on files that are HDF5 but not AnnData
+    ad.group("obs", "an AnnData obs dataframe");
+    ad.group("var", "an AnnData var dataframe");
+  } catch (err) {
+    ad.close();
+    throw err;
+  }
+  return ad;
+}
+
+/** The `trialmix inspect --json` object. */
+export interface InspectResult {
+  n_obs: number;
+  n_vars: number;
+  X: { encoding: MatrixEncoding; dtype: string } | null;
+  layers: string[];
+  var_names_head: string[];
+  obs: Record<string, { type: ObsKind; ordered?: boolean; categories?: string[]; n_missing: number }>;
+}
+
+/** Summarise an .h5ad file (path, bytes or an open H5ad) for `trialmix inspect`. */
+export function inspectH5ad(file: string | Uint8Array | ArrayBuffer | H5ad): InspectResult {
+  const ad = file instanceof H5ad ? file : readH5ad(file);
+  try {
+    let X: InspectResult["X"] = null;
+    if (ad.file.get("X")) {
+      const mi = ad.matrixInfo();
+      X = { encoding: mi.encoding, dtype: mi.dtype };
+    }
+    const obs: InspectResult["obs"] = {};
+    for (const c of ad.obsColumns) {
+      const col = ad.obsColumn(c);
+      obs[c] =
+        col.kind === "categorical"
+          ? { type: col.kind, ordered: col.ordered ?? false, categories: col.categories ?? [], n_missing: col.nMissing }
+          : { type: col.kind, n_missing: col.nMissing };
+    }
+    return {
+      n_obs: ad.nObs,
+      n_vars: ad.nVars,
+      X,
+      layers: ad.layers,
+      var_names_head: ad.varNames.slice(0, 10),
+      obs,
+    };
+  } finally {
+    if (!(file instanceof H5ad)) ad.close();
+  }
+}
+
+/** Human-readable version of inspectH5ad's result. */
+export function formatInspect(r: InspectResult): string {
+  const lines: string[] = [];
+  lines.push(`AnnData: ${r.n_obs} cells (obs) x ${r.n_vars} features (var)`);
+  lines.push(`X: ${r.X ? `${r.X.encoding}, ${r.X.dtype}` : "none"}`);
+  lines.push(`layers: ${r.layers.length ? r.layers.join(", ") : "none"}`);
+  lines.push(`var names: ${r.var_names_head.join(", ")}${r.n_vars > r.var_names_head.length ? ", ..." : ""}`);
+  lines.push(`obs columns (${Object.keys(r.obs).length}):`);
+  const names = Object.keys(r.obs);
+  const w = Math.max(0, ...names.map((n) => n.length));
+  for (const n of names) {
+    const c = r.obs[n];
+    let desc: string = c.type;
+    if (c.type === "categorical") {
+      const cats = c.categories ?? [];
+      const shown = cats.slice(0, 8).join(", ") + (cats.length > 8 ? `, ... (${cats.length} levels)` : "");
+      desc += `${c.ordered ? " (ordered)" : ""} [${shown}]`;
+    }
+    if (c.n_missing > 0) desc += `, ${c.n_missing} missing`;
+    lines.push(`  ${n.padEnd(w)}  ${desc}`);
+  }
+  return lines.join("\n") + "\n";
+}

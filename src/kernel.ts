@@ -1,0 +1,133 @@
+// Loads the AssemblyScript/WASM kernel and marshals batches into its memory (one WASM call per batch).
+import type { BatchDesign, BatchFit, KernelOptions } from "./types.js";
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  reset(): void;
+  heapTop(): number;
+  fitBatch(
+    n: number, p: number, q: number, G: number, X: number, Z: number, grp: number, m: number, Y: number,
+    reml: number, diag: number,
+    oBeta: number, oSe: number, oDf: number, oCov: number, oScale: number, oLL: number, oTheta: number,
+    oConv: number, oSing: number, oIter: number, oStatus: number,
+    oVcov: number, oRanef: number, oCondVar: number, oObj: number,
+  ): number;
+}
+
+let kernel: KernelExports | null = null;
+
+const imports = {
+  env: {
+    abort(): never {
+      throw new Error("trialmix kernel aborted");
+    },
+  },
+};
+
+function instantiateSync(bytes: Uint8Array): KernelExports {
+  const mod = new WebAssembly.Module(bytes as unknown as ArrayBuffer);
+  return new WebAssembly.Instance(mod, imports).exports as unknown as KernelExports;
+}
+
+/** Initialise from bytes / URL / fetch Response (browsers; optional in Node). */
+export async function initKernel(source: ArrayBuffer | Uint8Array | URL | Response): Promise<void> {
+  let bytes: ArrayBuffer | Uint8Array;
+  if (source instanceof URL) {
+    if (source.protocol === "file:") {
+      bytes = readFileNode(source);
+    } else {
+      bytes = await (await fetch(source)).arrayBuffer();
+    }
+  } else if (typeof Response !== "undefined" && source instanceof Response) {
+    bytes = await source.arrayBuffer();
+  } else {
+    bytes = source as ArrayBuffer | Uint8Array;
+  }
+  const { instance } = await WebAssembly.instantiate(bytes as unknown as ArrayBuffer, imports);
+  kernel = instance.exports as unknown as KernelExports;
+}
+
+function readFileNode(url: URL): Uint8Array {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.("node:fs") as { readFileSync(p: URL): Uint8Array; existsSync(p: URL): boolean } | undefined;
+  if (!fs) throw new Error("trialmix: cannot read the kernel synchronously here; call initKernel(source) first");
+  return fs.readFileSync(url);
+}
+
+/** The instantiated kernel; in Node it loads dist/trialmix.wasm synchronously on first use. */
+export function getKernel(): KernelExports {
+  if (kernel) return kernel;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.("node:fs") as { readFileSync(p: URL): Uint8Array; existsSync(p: URL): boolean } | undefined;
+  if (!fs) throw new Error("trialmix: WASM kernel not initialised; call initKernel(source) first");
+  const candidates = [new URL("./trialmix.wasm", import.meta.url), new URL("../dist/trialmix.wasm", import.meta.url)];
+  for (const u of candidates) {
+    if (fs.existsSync(u)) {
+      kernel = instantiateSync(fs.readFileSync(u));
+      return kernel;
+    }
+  }
+  throw new Error("trialmix: dist/trialmix.wasm not found (run npm run build:wasm)");
+}
+
+/** Extra per-feature outputs used by fitLmm. */
+export interface BatchExtras {
+  vcov: Float64Array; // m x p x p
+  ranef: Float64Array; // m x G x q
+  condVar: Float64Array; // m x G x q x q
+  objective: Float64Array; // m criteria (-2 logLik)
+}
+
+/** Fit m responses sharing one design; returns the batch fit (and extras when asked). */
+export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelOptions = {}, extras = false): BatchFit & { extras?: BatchExtras } {
+  const k = getKernel();
+  const { n, p, q, G } = design;
+  if (!(n > 0 && p > 0 && q > 0 && G > 0)) throw new Error(`fitBatch: need n, p, q, G > 0 (got n=${n}, p=${p}, q=${q}, G=${G})`);
+  if (design.X.length !== n * p) throw new Error(`fitBatch: X has ${design.X.length} values, expected n*p = ${n * p}`);
+  if (design.Z.length !== n * q) throw new Error(`fitBatch: Z has ${design.Z.length} values, expected n*q = ${n * q}`);
+  if (design.groups.length !== n) throw new Error(`fitBatch: groups has ${design.groups.length} entries, expected n = ${n}`);
+  for (let i = 0; i < n; i++) {
+    const g = design.groups[i];
+    if (!(g >= 0 && g < G)) throw new Error(`fitBatch: groups[${i}] = ${g} is outside 0..G-1 (G = ${G})`);
+  }
+  if (Y.length % n !== 0) throw new Error(`fitBatch: Y has ${Y.length} values, not a multiple of n = ${n}`);
+  const m = Y.length / n;
+  const reml = opts.reml ?? true;
+  const diag = (opts.covariance ?? "unstructured") === "diagonal";
+  const nth = diag ? q : (q * (q + 1)) / 2;
+  k.reset();
+  const f8 = (c: number) => k.alloc(Math.max(c, 1) * 8);
+  const pX = f8(n * p), pZ = f8(n * q), pG = k.alloc(Math.max(n, 1) * 4), pY = f8(m * n);
+  const oBeta = f8(m * p), oSe = f8(m * p), oDf = f8(m * p), oCov = f8(m * q * q), oScale = f8(m), oLL = f8(m);
+  const oTheta = f8(m * nth), oConv = k.alloc(m + 8), oSing = k.alloc(m + 8), oIter = k.alloc(m * 4 + 8), oStatus = k.alloc(m * 4 + 8);
+  let oVcov = 0, oRanef = 0, oCondVar = 0, oObj = 0;
+  if (extras) { oVcov = f8(m * p * p); oRanef = f8(m * G * q); oCondVar = f8(m * G * q * q); oObj = f8(m); }
+  // views after all allocations (memory may have grown)
+  let buf = k.memory.buffer;
+  new Float64Array(buf, pX, n * p).set(design.X);
+  new Float64Array(buf, pZ, n * q).set(design.Z);
+  new Int32Array(buf, pG, n).set(design.groups);
+  new Float64Array(buf, pY, m * n).set(Y);
+  k.fitBatch(n, p, q, G, pX, pZ, pG, m, pY, reml ? 1 : 0, diag ? 1 : 0,
+    oBeta, oSe, oDf, oCov, oScale, oLL, oTheta, oConv, oSing, oIter, oStatus, oVcov, oRanef, oCondVar, oObj);
+  buf = k.memory.buffer; // re-create views after growth inside the kernel
+  const F = (ptr: number, len: number) => new Float64Array(buf, ptr, len).slice();
+  const out: BatchFit & { extras?: BatchExtras } = {
+    m, p, q,
+    beta: F(oBeta, m * p), se: F(oSe, m * p), df: F(oDf, m * p), covRe: F(oCov, m * q * q),
+    scale: F(oScale, m), logLik: F(oLL, m), theta: F(oTheta, m * nth),
+    converged: new Uint8Array(buf, oConv, m).slice(), singular: new Uint8Array(buf, oSing, m).slice(),
+    iterations: new Int32Array(buf, oIter, m).slice(), status: new Int32Array(buf, oStatus, m).slice(),
+  };
+  if (extras) out.extras = { vcov: F(oVcov, m * p * p), ranef: F(oRanef, m * G * q), condVar: F(oCondVar, m * G * q * q), objective: F(oObj, m) };
+  k.reset();
+  return out;
+}
+
+/** Fit every feature (row of the m x n feature-major Y) against the shared design in one WASM call. */
+export function fitBatch(design: BatchDesign, Y: Float64Array, opts: KernelOptions = {}): BatchFit {
+  const r = fitBatchFull(design, Y, opts, false);
+  delete r.extras;
+  return r;
+}
