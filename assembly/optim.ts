@@ -11,6 +11,7 @@ let Hd: usize = 0;
 let dir: usize = 0;
 let xt: usize = 0;
 let saveBuf: usize = 0;
+let xt2: usize = 0;
 export let lastConverged: bool = true;
 
 export function setupOptim(): void {
@@ -22,6 +23,7 @@ export function setupOptim(): void {
   dir = allocF64(nth);
   xt = allocF64(nth);
   saveBuf = allocF64(nth);
+  xt2 = allocF64(nth);
 }
 
 function f1(t: f64): f64 {
@@ -231,6 +233,18 @@ export function optimGeneral(x: usize): f64 {
   else for (let j = 0; j < q; j++) for (let k = j; k < q; k++) { st(x, idx, k == j ? 1.0 : 0.0); idx++; }
   let f = newton(x, 0, 200);
   let conv = lastConverged;
+  if (!conv || !isFinite(f)) {
+    // safeguard: restart from other scales, keep the best optimum
+    const sc = [0.25, 4.0, 0.05];
+    for (let r = 0; r < 3; r++) {
+      idx = 0;
+      if (diagCov) { for (let i = 0; i < nth; i++) st(saveBuf, i, sc[r]); }
+      else for (let j = 0; j < q; j++) for (let k = j; k < q; k++) { st(saveBuf, idx, k == j ? sc[r] : 0.0); idx++; }
+      for (let i = 0; i < nth; i++) st(xt2, i, ld(saveBuf, i));
+      const fr = newton(xt2, 0, 200);
+      if (fr < f) { f = fr; conv = lastConverged; for (let i = 0; i < nth; i++) st(x, i, ld(xt2, i)); }
+    }
+  }
   canonicalise(x);
   // snap small diagonals
   for (let i = 0; i < nth; i++) {

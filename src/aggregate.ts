@@ -72,7 +72,12 @@ export function aggregateChunks(
 ): Float64Array {
   const nCells = groupSizes(groupOf, nGroups);
   const f32 = opts.float32 === true && agg === "mean";
-  if (agg === "median") return medianChunks(chunks, groupOf, nGroups, colMap, nOut, nCells);
+  if (agg === "median") {
+    const med = medianChunks(chunks, groupOf, nGroups, colMap, nOut, nCells);
+    // numpy's median of a float32 column is float32 (the middle pair averaged in float32)
+    if (opts.float32 === true) for (let i = 0; i < med.length; i++) med[i] = Math.fround(med[i]);
+    return med;
+  }
   const acc = new Float64Array(nGroups * nOut);
   let nan: Float64Array | null = null;
   const pos = agg === "pct_pos";

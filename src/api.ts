@@ -2,7 +2,7 @@
 // Each one: open the input, build the analysis frame (frame.ts), fit (mixed.ts / fixed.ts).
 import { extname } from "node:path";
 import { readH5ad, inspectH5ad, formatInspect } from "./h5ad.js";
-import { readTable } from "./table.js";
+import { openSource } from "./table.js";
 import { buildFrame, type FrameSource } from "./frame.js";
 import { makeDesign, type TrialDesign } from "./design.js";
 import { fitMixedTable, type MixedTable, type Progress } from "./mixed.js";
@@ -45,14 +45,12 @@ function isFrame(x: unknown): x is AnalysisFrame {
   return typeof x === "object" && x !== null && "values" in x && "features" in x && "participant" in x;
 }
 
-/** Open a path by its extension: .h5ad through h5wasm, .csv/.tsv as a long table. */
-export function openSource(input: string | Uint8Array | ArrayBuffer): FrameSource {
+/** Open an input: a path by its extension (table.ts), bytes as .h5ad. */
+export function openInput(input: string | Uint8Array | ArrayBuffer): FrameSource {
   if (typeof input !== "string") return readH5ad(input);
-  const ext = extname(input).toLowerCase();
-  if (ext === ".h5ad" || ext === ".h5") return readH5ad(input);
-  if (ext === ".csv") return readTable(input, ",");
-  if (ext === ".tsv" || ext === ".txt") return readTable(input, "\t");
-  throw new TrialmixInputError(`cannot read '${input}': expected an .h5ad, .csv or .tsv file`);
+  if (!/\.(h5ad|h5|csv|tsv|tab|txt)$/i.test(input))
+    throw new TrialmixInputError(`cannot read '${input}': expected an .h5ad, .csv or .tsv file`);
+  return openSource(input);
 }
 
 export function designOf(opts: ScanOptions): TrialDesign {
@@ -73,7 +71,7 @@ export function designOf(opts: ScanOptions): TrialDesign {
 /** The analysis frame of a scan (subset, extract, aggregate, pair). */
 export function frameOf(data: DataInput, opts: ScanOptions, byCelltype = false): AnalysisFrame {
   if (isFrame(data)) return data;
-  const source = typeof data === "string" || data instanceof Uint8Array || data instanceof ArrayBuffer ? openSource(data) : data;
+  const source = typeof data === "string" || data instanceof Uint8Array || data instanceof ArrayBuffer ? openInput(data) : data;
   const own = source !== data;
   try {
     return buildFrame(source, designOf(opts), {

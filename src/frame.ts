@@ -20,7 +20,7 @@ export interface BuildFrameOptions {
   includeCrossovers?: boolean;
   byCelltype?: boolean;
   /**
-   * Round per-group means of a float32 matrix to float32, as pandas' groupby mean does on
+   * Round per-group means and medians of a float32 matrix to float32, as pandas' groupby does on
    * float32 columns (the seed's behaviour; default: true when the matrix dtype is float32).
    */
   float32Means?: boolean;

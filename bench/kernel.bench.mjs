@@ -1,0 +1,53 @@
+// Fits/second of the WASM batch kernel vs the plain-JS implementation of the same random-intercept
+// algorithm, on the DiD design (1, arm, post, arm:post) + (1 | participant), 2 visits, 2,000 features.
+// Run after `npm run build` (uses dist/kernel.js + dist/trialmix.wasm).
+import { Bench } from "tinybench";
+import { fitBatch } from "../dist/kernel.js";
+import { fitRiBatch } from "./plain-js-ri.mjs";
+
+const M = Number(process.env.BENCH_FEATURES ?? 2000);
+let seed = 12345;
+const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+const gauss = () => Math.sqrt(-2 * Math.log(rnd())) * Math.cos(2 * Math.PI * rnd());
+
+function makeCase(P) {
+  const n = 2 * P, p = 4, X = new Float64Array(n * p), Z = new Float64Array(n).fill(1), groups = new Int32Array(n);
+  for (let i = 0; i < P; i++) for (let v = 0; v < 2; v++) {
+    const r = 2 * i + v, a = i % 2;
+    X.set([1, a, v, a * v], r * p);
+    groups[r] = i;
+  }
+  const Y = new Float64Array(M * n);
+  for (let f = 0; f < M; f++) {
+    const sdU = f % 5 === 0 ? 0 : rnd(); // some boundary fits
+    for (let i = 0; i < P; i++) { const u = sdU * gauss(); for (let v = 0; v < 2; v++) Y[f * n + 2 * i + v] = u + gauss() + 0.3 * (i % 2) * v; }
+  }
+  return { design: { n, p, q: 1, X, Z, groups, G: P }, Y };
+}
+
+const results = [];
+for (const P of [24, 200]) {
+  const { design, Y } = makeCase(P);
+  // agreement check (same algorithm)
+  const w = fitBatch(design, Y), j = fitRiBatch(design, Y);
+  let maxd = 0;
+  for (let k = 0; k < M * 4; k++) maxd = Math.max(maxd, Math.abs(w.beta[k] - j.beta[k]) / Math.max(1e-8, Math.abs(j.beta[k])));
+  const bench = new Bench({ time: 1500, warmupTime: 300 });
+  bench.add(`wasm  P=${P}`, () => { fitBatch(design, Y); });
+  bench.add(`plain P=${P}`, () => { fitRiBatch(design, Y); });
+  await bench.run();
+  const [tw, tj] = bench.tasks.map((t) => t.result.latency?.mean ?? t.result.mean);
+  results.push({ participants: P, n: design.n, features: M, wasm_ms: +tw.toFixed(2), wasm_fits_per_s: Math.round((M / tw) * 1000),
+    plainjs_ms: +tj.toFixed(2), plainjs_fits_per_s: Math.round((M / tj) * 1000), speedup: +(tj / tw).toFixed(2), max_rel_beta_diff: maxd });
+}
+console.table(results);
+// the issue's target: 20,000 features x 200 participants in < 150 ms
+{
+  const { design } = makeCase(200);
+  const m = 20000, Y = new Float64Array(m * design.n);
+  for (let k = 0; k < Y.length; k++) Y[k] = gauss();
+  fitBatch(design, Y);
+  const ts = [];
+  for (let r = 0; r < 5; r++) { const t0 = performance.now(); fitBatch(design, Y); ts.push(performance.now() - t0); }
+  console.log(`20,000 features x 400 rows: best ${Math.min(...ts).toFixed(1)} ms, median ${ts.sort((a, b) => a - b)[2].toFixed(1)} ms`);
+}
