@@ -1,7 +1,7 @@
 // Optimisers over theta, run entirely inside WASM.
 import { ld, st, allocF64 } from "./mem";
 import { chol, fwd, bwd } from "./linalg/chol";
-import { criterion, slopeAtZero, nth, q, diagCov, Lam } from "./reml";
+import { criterion, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, pwrss, n, p, useReml } from "./reml";
 
 let th1: usize = 0; // 1-vector for q = 1
 let xs: usize = 0; // scratch points
@@ -124,8 +124,28 @@ export function optimQ1(out: usize): f64 {
     return fx;
   }
   if (fx > f0) { st(out, 0, 0); return f1(0); }
-  st(out, 0, x);
-  return fx;
+  // polish: Newton on the analytic derivative (the criterion itself is flat to roundoff near the optimum,
+  // its derivative is not), so theta is resolved to ~1e-12 instead of ~sqrt(eps)
+  let xb = x, fb = fx;
+  const dfr = <f64>(useReml ? n - p : n);
+  for (let it = 0; it < 4; it++) {
+    st(th1, 0, xb);
+    derivsQ1(th1);
+    const P = pwrss;
+    const g = dF + dfr * dP / P;
+    const h = dF2 + dfr * (dP2 / P - (dP / P) * (dP / P));
+    if (!(h > 0)) break;
+    let step = -g / h;
+    if (Math.abs(step) > 0.01 * xb) break;
+    const xn = xb + step;
+    if (!(xn > 0)) break;
+    const fn = f1(xn);
+    if (fn > fb + 1e-13 * Math.abs(fb)) break;
+    xb = xn; fb = fn;
+    if (Math.abs(step) <= 1e-13 * xb) break;
+  }
+  st(out, 0, xb);
+  return fb;
 }
 
 function fAt(x: usize): f64 { return criterion(x); }

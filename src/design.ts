@@ -4,7 +4,7 @@ import { TrialmixInputError } from "./errors.js";
 import type { DataSource, ObsColumn } from "./h5ad.js";
 
 /** Column names and labels of a trial (the seed's TrialDesign: participant_col, visit_col, ...). */
-export interface TrialDesign {
+export interface TrialDesignSpec {
   participant: string; // participant column
   visit: string; // visit column
   arm: string; // arm column
@@ -16,21 +16,35 @@ export interface TrialDesign {
   followupVisit?: string;
 }
 
-/** A design with the CLI's defaults: participant_id / visit / arm / Treated / Control. */
-export function makeDesign(partial: Partial<TrialDesign> = {}): TrialDesign {
-  const d: TrialDesign = {
-    participant: partial.participant ?? "participant_id",
-    visit: partial.visit ?? "visit",
-    arm: partial.arm ?? "arm",
-    treated: partial.treated ?? "Treated",
-    control: partial.control ?? "Control",
-  };
-  if (partial.celltype) d.celltype = partial.celltype;
-  if (partial.crossover) d.crossover = partial.crossover;
-  if (partial.baselineVisit !== undefined) d.baselineVisit = partial.baselineVisit;
-  if (partial.followupVisit !== undefined) d.followupVisit = partial.followupVisit;
-  if (d.treated === d.control) throw new TrialmixInputError(`treated and control labels are both '${d.treated}'`);
-  return d;
+/** A trial design with the CLI's defaults: participant_id / visit / arm / Treated / Control. */
+export class TrialDesign implements TrialDesignSpec {
+  participant: string;
+  visit: string;
+  arm: string;
+  treated: string;
+  control: string;
+  celltype?: string;
+  crossover?: string;
+  baselineVisit?: string;
+  followupVisit?: string;
+
+  constructor(partial: Partial<TrialDesignSpec> = {}) {
+    this.participant = partial.participant ?? "participant_id";
+    this.visit = partial.visit ?? "visit";
+    this.arm = partial.arm ?? "arm";
+    this.treated = partial.treated ?? "Treated";
+    this.control = partial.control ?? "Control";
+    if (partial.celltype) this.celltype = partial.celltype;
+    if (partial.crossover) this.crossover = partial.crossover;
+    if (partial.baselineVisit !== undefined) this.baselineVisit = partial.baselineVisit;
+    if (partial.followupVisit !== undefined) this.followupVisit = partial.followupVisit;
+    if (this.treated === this.control) throw new TrialmixInputError(`treated and control labels are both '${this.treated}'`);
+  }
+}
+
+/** The same as `new TrialDesign(partial)`. */
+export function makeDesign(partial: Partial<TrialDesignSpec> = {}): TrialDesign {
+  return new TrialDesign(partial);
 }
 
 /** The design's column names (participant, visit, arm, then celltype / crossover when set). */

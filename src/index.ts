@@ -1,0 +1,24 @@
+// The library entry (package exports["."]): the public names of API.md and their types.
+export { fitLmm } from "./lmm.js";
+export type { LmmInput, LmmFit } from "./lmm.js";
+export { fitBatch, initKernel } from "./kernel.js";
+export { didMixed, fitMixedTable } from "./mixed.js";
+export type { DidMixedOptions, DidMixedResult, MixedOptions, MixedRow, MixedTable, LongTable } from "./mixed.js";
+export { didTableMixed, didTable, compareFixedVsMixed, frameOf, openInput } from "./api.js";
+export type { ScanOptions, DataInput, FixedTable, CompareTable } from "./api.js";
+export { fitFixedTable, FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "./fixed.js";
+export type { FixedRow, FixedOptions } from "./fixed.js";
+export { mergeFixedMixed } from "./compare.js";
+export type { CompareRow } from "./compare.js";
+export { readH5ad, inspectH5ad, formatInspect } from "./h5ad.js";
+export type { H5ad, DataSource, ObsColumn, MatrixInfo } from "./h5ad.js";
+export { readTable, tableFromText } from "./table.js";
+export { buildFrame, standardize } from "./frame.js";
+export type { BuildFrameOptions } from "./frame.js";
+export { TrialDesign, makeDesign, validateDesign } from "./design.js";
+export type { TrialDesignSpec } from "./design.js";
+export { applyFdr } from "./fdr.js";
+export { normalTwoSided, tTwoSided } from "./dist.js";
+export { TrialmixInputError, H5adError } from "./errors.js";
+export { mixedColumns, COMPARE_COLUMNS } from "./columns.js";
+export type { AnalysisFrame, Covariate, BatchDesign, BatchFit, KernelOptions, OptSummary } from "./types.js";
