@@ -239,6 +239,19 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
     }
   }
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) st(XtX, b * p + a, ld(XtX, a * p + b));
+  // a constant column (intercept) lets us centre each response first (better-conditioned cross-products)
+  let icol = -1;
+  let ival = 0.0;
+  for (let a = 0; a < p && icol < 0; a++) {
+    const v = ld(X, a);
+    if (v == 0) continue;
+    let same = true;
+    for (let i = 1; i < n; i++) if (ld(X, i * p + a) != v) { same = false; break; }
+    if (same) { icol = a; ival = v; }
+  }
+  const yc = allocF64(n + 2);
+  const ones = allocF64(n + 2);
+  for (let i = 0; i < n; i++) st(ones, i, 1.0);
   // column-major copies of X and Z for SIMD dot products with y
   const XT = allocF64(p * n);
   for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) st(XT, a * n + i, ld(X, i * p + a));
@@ -286,8 +299,8 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
 
   // ---- per feature ----
   for (let f = 0; f < m; f++) {
-    const y = Y + (<usize>f * <usize>n << 3);
-    const yy = dot(y, y, n);
+    let y = Y + (<usize>f * <usize>n << 3);
+    let yy = dot(y, y, n);
     let finite = isFinite(yy);
     if (!finite) { // exact check (y*y may overflow for huge finite values)
       finite = true;
@@ -299,7 +312,17 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
       if (oObj != 0) st(oObj, f, NaN);
       continue;
     }
-    // response cross-products
+    // centre (exactly representable shift of the intercept), then response cross-products
+    let ybar = 0.0;
+    if (icol >= 0) {
+      ybar = dot(y, ones, n) / <f64>n;
+      const vb = f64x2.splat(ybar);
+      let i = 0;
+      for (; i + 2 <= n; i += 2) v128.store(yc + (<usize>i << 3), f64x2.sub(v128.load(y + (<usize>i << 3)), vb));
+      for (; i < n; i++) st(yc, i, ld(y, i) - ybar);
+      yy = dot(yc, yc, n);
+      y = yc;
+    }
     const Xty = R.Xty, Zty = R.Ztyg;
     for (let j = 0; j < p; j++) st(Xty, j, dot(XT + (<usize>(j * n) << 3), y, n));
     for (let j = 0; j < G * q; j++) st(Zty, j, 0);
@@ -337,7 +360,7 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
     const s2 = R.pwrss / <f64>(reml != 0 ? n - p : n);
     R.computeAinv();
     for (let j = 0; j < p; j++) {
-      st(oBeta, f * p + j, ld(R.beta, j));
+      st(oBeta, f * p + j, ld(R.beta, j) + (j == icol ? ybar / ival : 0.0));
       st(oSe, f * p + j, Math.sqrt(s2 * ld(R.Ainv, j * p + j)));
     }
     if (oVcov != 0) for (let j = 0; j < p * p; j++) st(oVcov, f * p * p + j, s2 * ld(R.Ainv, j));

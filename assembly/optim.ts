@@ -32,9 +32,9 @@ function f1(t: f64): f64 {
 }
 
 /** Brent's localmin on [a, b] (R's Brent_fmin). */
-function brent(ax: f64, bx: f64, tol: f64): f64 {
+function brent(ax: f64, bx: f64, tol: f64, reps: f64): f64 {
   const c = 0.5 * (3.0 - Math.sqrt(5.0));
-  const eps = Math.sqrt(2.220446e-16);
+  const eps = reps;
   let a = ax, b = bx;
   let v = a + c * (b - a);
   let w = v, x = v;
@@ -116,7 +116,7 @@ export function optimQ1(out: usize): f64 {
     prev = found ? t * 0.25 : 0.0;
     if (found) prev = 0.0;
   }
-  const x = brent(prev, next, 1e-13);
+  const x = brent(prev, next, 1e-10, 1e-7); // coarse: the Newton polish below resolves theta
   let fx = f1(x);
   if (fx > fbest) { // keep the grid point
     fx = f1(best);
@@ -128,7 +128,7 @@ export function optimQ1(out: usize): f64 {
   // its derivative is not), so theta is resolved to ~1e-12 instead of ~sqrt(eps)
   let xb = x, fb = fx;
   const dfr = <f64>(useReml ? n - p : n);
-  for (let it = 0; it < 4; it++) {
+  for (let it = 0; it < 6; it++) {
     st(th1, 0, xb);
     derivsQ1(th1);
     const P = pwrss;
@@ -136,7 +136,7 @@ export function optimQ1(out: usize): f64 {
     const h = dF2 + dfr * (dP2 / P - (dP / P) * (dP / P));
     if (!(h > 0)) break;
     let step = -g / h;
-    if (Math.abs(step) > 0.01 * xb) break;
+    if (Math.abs(step) > 0.02 * xb) break;
     const xn = xb + step;
     if (!(xn > 0)) break;
     const fn = f1(xn);
