@@ -351,7 +351,7 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
     else { optimGeneral(theta); conv = lastConverged; }
     const iters = R.nEval;
     const crit = R.criterion(theta);
-    if (!R.evalOk || !isFinite(crit)) {
+    if (!R.evalOk || !isFinite(crit) || !(R.pwrss > 1e-24 * yy)) { // (also: y fitted exactly by X)
       fillNaN(f, p, q, nth, oBeta, oSe, oDf, oCov, oScale, oLL, oTheta);
       sti(oStatus, f, STATUS_FAILED); store<u8>(oConv + f, 0); store<u8>(oSing + f, 0); sti(oIter, f, iters);
       if (oObj != 0) st(oObj, f, NaN);

@@ -1,6 +1,5 @@
 // The seed's table functions on any input: an .h5ad path or bytes, a CSV/TSV long table, or a built frame.
 // Each one: open the input, build the analysis frame (frame.ts), fit (mixed.ts / fixed.ts).
-import { extname } from "node:path";
 import { readH5ad, inspectH5ad, formatInspect } from "./h5ad.js";
 import { openSource } from "./table.js";
 import { buildFrame, type FrameSource } from "./frame.js";
@@ -142,7 +141,7 @@ export function compareFixedVsMixed(data: DataInput, opts: ScanOptions): Compare
 
 /** `trialmix inspect`: text for people, or the JSON object of API.md. */
 export function inspectInput(path: string, json: boolean): string {
-  const ext = extname(path).toLowerCase();
+  const ext = (/\.[^./\\]*$/.exec(path)?.[0] ?? "").toLowerCase(); // no node:path: api.ts is also bundled for browsers
   if (ext !== ".h5ad" && ext !== ".h5") throw new TrialmixInputError(`inspect reads .h5ad files; got '${path}'`);
   const info = inspectH5ad(path);
   return json ? JSON.stringify(info) + "\n" : formatInspect(info);

@@ -5,10 +5,9 @@
 // nullable-integer, nullable-boolean, nullable-string-array, legacy anndata 0.7 (categories
 // under `__categories`, plain datasets without encoding attributes, `h5sparse_format`
 // sparse groups), X / layers as dense, csr_matrix or csc_matrix.
-import fs from "node:fs";
-import os from "node:os";
-import nodePath from "node:path";
-import h5wasm from "h5wasm/node";
+// h5wasm and the file helpers come from h5wasm-node.ts; the browser bundle swaps in
+// h5wasm-browser.ts (same exports), so this module never names node:fs itself.
+import { h5wasm, host } from "./h5wasm-node.js";
 import { H5adError } from "./errors.js";
 
 export { H5adError } from "./errors.js";
@@ -80,47 +79,20 @@ export interface DataSource {
 export interface ReadH5adOptions {
   /** Name used in error messages when reading bytes. */
   name?: string;
+  /** A path handed over to the reader: removed (or unmounted, in a browser) by close(). */
+  owned?: boolean;
 }
 
-// The wasm module is initialised once, when this module is imported (top-level await), so
-// that readH5ad can be synchronous.
-await h5wasm.ready;
+// The wasm module is initialised when h5wasm-node.ts is imported (top-level await), so that
+// readH5ad can be synchronous; in a browser, initTrialmix() awaits it first.
 
 /** Run fn with HDF5's diagnostic stack printing (written to fd 2 by the wasm module) muted. */
 function quiet<T>(fn: () => T): T {
-  const f = fs as unknown as { writeSync: (...a: unknown[]) => number };
-  const orig = f.writeSync;
-  f.writeSync = function (fd: unknown, ...rest: unknown[]): number {
-    if (fd === 2) {
-      const b = rest[0] as { length: number } | string;
-      if (typeof b === "string") return b.length;
-      return typeof rest[2] === "number" ? (rest[2] as number) : b.length;
-    }
-    return orig.call(fs, fd, ...rest);
-  };
-  try {
-    return fn();
-  } finally {
-    f.writeSync = orig;
-  }
+  return host.quiet(fn);
 }
 
-const HDF5_SIG = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
 function hasHdf5Signature(path: string): boolean {
-  const fd = fs.openSync(path, "r");
-  try {
-    const size = fs.fstatSync(fd).size;
-    const buf = Buffer.alloc(8);
-    for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
-      fs.readSync(fd, buf, 0, 8, off);
-      if (HDF5_SIG.every((b, i) => buf[i] === b)) return true;
-      if (off > 1 << 24) break;
-    }
-    return false;
-  } finally {
-    fs.closeSync(fd);
-  }
+  return host.hasHdf5Signature(path);
 }
 
 function attrsOf(e: { attrs: Record<string, { json_value: unknown }> }): Record<string, unknown> {
@@ -485,17 +457,11 @@ export class H5ad implements DataSource {
       /* already closed */
     }
     if (this.tmpPath) {
-      try {
-        fs.unlinkSync(this.tmpPath);
-      } catch {
-        /* ignore */
-      }
+      host.remove(this.tmpPath);
       this.tmpPath = null;
     }
   }
 }
-
-let tmpCounter = 0;
 
 /**
  * Open an .h5ad file (a path is read by random access, never whole) or bytes (written to a
@@ -508,22 +474,18 @@ export function readH5ad(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: R
   if (typeof pathOrBytes === "string") {
     path = pathOrBytes;
     name = opts.name ?? pathOrBytes;
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(path);
-    } catch {
-      throw new H5adError(`${name}: cannot open: no such file`);
-    }
-    if (!st.isFile()) throw new H5adError(`${name}: cannot open: not a regular file`);
+    const st = host.stat(path);
+    if (st === "missing") throw new H5adError(`${name}: cannot open: no such file`);
+    if (st !== "file") throw new H5adError(`${name}: cannot open: not a regular file`);
+    if (opts.owned) tmp = path;
   } else {
     const bytes = pathOrBytes instanceof Uint8Array ? pathOrBytes : new Uint8Array(pathOrBytes);
     name = opts.name ?? "<bytes>";
-    tmp = nodePath.join(os.tmpdir(), `trialmix-${process.pid}-${Date.now()}-${tmpCounter++}.h5ad`);
-    fs.writeFileSync(tmp, bytes);
+    tmp = host.writeTemp(bytes);
     path = tmp;
   }
   const cleanup = (): void => {
-    if (tmp) fs.rmSync(tmp, { force: true });
+    if (tmp) host.remove(tmp);
   };
   if (!hasHdf5Signature(path)) {
     cleanup();

@@ -100,7 +100,7 @@ export function fitLmm(input: LmmInput): LmmFit {
   const fit = fitBatchFull({ n, p, q, X, Z, groups, G }, y, { reml, covariance }, true);
   const st = fit.status[0];
   if (st === FIT_STATUS.rankDeficient) throw new Error(`X is rank deficient (its ${p} columns are linearly dependent): expected a full-column-rank fixed-effects design`);
-  if (st !== FIT_STATUS.ok) throw new Error(`the optimiser could not evaluate the REML/ML criterion (status ${st})`);
+  if (st !== FIT_STATUS.ok) throw new Error(`the fit failed (status ${st}): the REML/ML criterion could not be evaluated, or y is fitted exactly by X (zero residual variance); expected a response with residual variation`);
   const ex = fit.extras!;
   const beta = Array.from(fit.beta);
   const se = Array.from(fit.se);
@@ -108,7 +108,10 @@ export function fitLmm(input: LmmInput): LmmFit {
   for (let i = 0; i < p; i++) vcov.push(Array.from(ex.vcov.subarray(i * p, (i + 1) * p)));
   const covRe: number[][] = [];
   for (let i = 0; i < q; i++) covRe.push(Array.from(fit.covRe.subarray(i * q, (i + 1) * q)));
-  const order = labels.map((l, g) => ({ l, g })).sort((a, b) => (a.l < b.l ? -1 : a.l > b.l ? 1 : 0));
+  // sorted label order (numerically when every label is a number, as R's factor levels)
+  const numeric = labels.every((l) => l.trim() !== "" && Number.isFinite(Number(l)));
+  const order = labels.map((l, g) => ({ l, g })).sort((a, b) =>
+    numeric ? Number(a.l) - Number(b.l) : a.l < b.l ? -1 : a.l > b.l ? 1 : 0);
   const randomEffects = order.map(({ l, g }) => {
     const cv: number[][] = [];
     for (let i = 0; i < q; i++) cv.push(Array.from(ex.condVar.subarray((g * q + i) * q, (g * q + i + 1) * q)));

@@ -51,6 +51,7 @@ function checkFrame(name: string, covars: boolean, slope: boolean) {
     const L = F.lme4.get(f)!;
     const S = F.sm.get(f);
     expect(fit.status[k]).toBe(FIT_STATUS.ok);
+    expect(fit.converged[k]).toBe(1);
     const b = fit.beta[k * p + 3], se = fit.se[k * p + 3], df = fit.df[k * p + 3];
     const vp = fit.covRe[k * q * q], vr = fit.scale[k], ll = fit.logLik[k];
     const llL = -num(L, "reml_criterion") / 2;

@@ -275,6 +275,9 @@ describe("input validation", () => {
     expect(() => fitLmm({ y, X: new Float64Array(0), p: 0, groups })).toThrow(/p = 0/);
     expect(() => fitLmm({ y, X, groups: y.map(() => "A") })).toThrow(/at least 2 groups/);
   });
+  it("a response fitted exactly by X", () => {
+    expect(() => fitLmm({ y: X[1].map((v, i) => 2 * v - X[2][i]), X, groups })).toThrow(/fitted exactly by X/);
+  });
   it("unidentifiable random effects are fitted with a warning", () => {
     // one row per group: n <= q * G
     const n = 30;

@@ -1,0 +1,118 @@
+// Browser flavour of h5wasm-node.ts (same exports), swapped in by scripts/build-web.mjs.
+// h5wasm's browser ESM build embeds its own wasm; files live in its Emscripten file system:
+// bytes are written to MEMFS, a File in a Worker is mounted read-only with WORKERFS (read
+// by slices on demand, never copied whole).
+import h5wasm from "h5wasm";
+
+export { h5wasm };
+
+/** The parts of Emscripten's FS used here. */
+interface EmFS {
+  mkdir(path: string): void;
+  rmdir(path: string): void;
+  mount(type: unknown, opts: { files?: File[]; blobs?: { name: string; data: Blob }[] }, mountpoint: string): void;
+  unmount(mountpoint: string): void;
+  writeFile(path: string, data: Uint8Array): void;
+  unlink(path: string): void;
+  stat(path: string): { size: number; mode: number };
+  isFile(mode: number): boolean;
+  open(path: string, flags: string): unknown;
+  read(stream: unknown, buf: Uint8Array, offset: number, length: number, position: number): number;
+  close(stream: unknown): void;
+  filesystems: { MEMFS: unknown; WORKERFS?: unknown };
+}
+
+let FS: EmFS | null = null;
+let readyPromise: Promise<void> | null = null;
+
+/** Load and initialise h5wasm's wasm (once). */
+export function h5wasmReady(): Promise<void> {
+  readyPromise ??= (h5wasm.ready as Promise<{ FS: EmFS }>).then((m) => {
+    FS = m.FS;
+    try {
+      FS.mkdir("/tmp");
+    } catch {
+      /* exists */
+    }
+  });
+  return readyPromise;
+}
+
+function fsOrThrow(): EmFS {
+  if (!FS) throw new Error("trialmix: h5wasm is not initialised; await initTrialmix() first");
+  return FS;
+}
+
+const HDF5_SIG = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+let counter = 0;
+const mounts = new Map<string, string>(); // file path -> WORKERFS mount point
+
+/** True in a dedicated worker, where WORKERFS (FileReaderSync) can be used. */
+export function canMountFiles(): boolean {
+  const g = globalThis as { WorkerGlobalScope?: unknown; FileReaderSync?: unknown };
+  return typeof g.WorkerGlobalScope !== "undefined" && typeof g.FileReaderSync !== "undefined" && !!fsOrThrow().filesystems.WORKERFS;
+}
+
+/** Mount a File read-only (Worker only); returns its path in the Emscripten FS. */
+export function mountFile(file: File): string {
+  const fs = fsOrThrow();
+  const dir = `/trialmix-file-${++counter}`;
+  fs.mkdir(dir);
+  fs.mount(fs.filesystems.WORKERFS, { files: [file] }, dir);
+  const path = `${dir}/${file.name}`;
+  mounts.set(path, dir);
+  return path;
+}
+
+export const host = {
+  /** HDF5 prints its error stack through Emscripten's console binding; nothing to mute here. */
+  quiet<T>(fn: () => T): T {
+    return fn();
+  },
+
+  stat(path: string): "file" | "missing" | "other" {
+    const fs = fsOrThrow();
+    try {
+      return fs.isFile(fs.stat(path).mode) ? "file" : "other";
+    } catch {
+      return "missing";
+    }
+  },
+
+  hasHdf5Signature(path: string): boolean {
+    const fs = fsOrThrow();
+    const size = fs.stat(path).size;
+    const stream = fs.open(path, "r");
+    try {
+      const buf = new Uint8Array(8);
+      for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+        fs.read(stream, buf, 0, 8, off);
+        if (HDF5_SIG.every((b, i) => buf[i] === b)) return true;
+        if (off > 1 << 24) break;
+      }
+      return false;
+    } finally {
+      fs.close(stream);
+    }
+  },
+
+  writeTemp(bytes: Uint8Array): string {
+    const path = `/tmp/trialmix-${++counter}.h5ad`;
+    fsOrThrow().writeFile(path, bytes);
+    return path;
+  },
+
+  remove(path: string): void {
+    const fs = fsOrThrow();
+    const dir = mounts.get(path);
+    try {
+      if (dir) {
+        mounts.delete(path);
+        fs.unmount(dir);
+        fs.rmdir(dir);
+      } else fs.unlink(path);
+    } catch {
+      /* ignore */
+    }
+  },
+};

@@ -1,0 +1,81 @@
+// The h5wasm build and the file-system helpers that h5ad.ts uses, Node flavour (real files,
+// random access through h5wasm/node's NODEFS). The browser bundle swaps this module for
+// h5wasm-browser.ts (scripts/build-web.mjs), which has the same exports on h5wasm's
+// Emscripten file system (MEMFS / WORKERFS), so h5ad.ts itself never names node:fs.
+import fs from "node:fs";
+import os from "node:os";
+import nodePath from "node:path";
+import h5wasm from "h5wasm/node";
+
+export { h5wasm };
+
+// The wasm module is initialised once, when this module is imported (top-level await), so
+// that readH5ad can be synchronous.
+await h5wasm.ready;
+
+const HDF5_SIG = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+let tmpCounter = 0;
+
+export const host = {
+  /** Run fn with HDF5's diagnostic stack printing (written to fd 2 by the wasm module) muted. */
+  quiet<T>(fn: () => T): T {
+    const f = fs as unknown as { writeSync: (...a: unknown[]) => number };
+    const orig = f.writeSync;
+    f.writeSync = function (fd: unknown, ...rest: unknown[]): number {
+      if (fd === 2) {
+        const b = rest[0] as { length: number } | string;
+        if (typeof b === "string") return b.length;
+        return typeof rest[2] === "number" ? (rest[2] as number) : b.length;
+      }
+      return orig.call(fs, fd, ...rest);
+    };
+    try {
+      return fn();
+    } finally {
+      f.writeSync = orig;
+    }
+  },
+
+  /** "file", "missing" or "other" (a folder, a device). */
+  stat(path: string): "file" | "missing" | "other" {
+    try {
+      return fs.statSync(path).isFile() ? "file" : "other";
+    } catch {
+      return "missing";
+    }
+  },
+
+  /** The HDF5 signature at offset 0, 512, 1024, ... (a user block may precede it). */
+  hasHdf5Signature(path: string): boolean {
+    const fd = fs.openSync(path, "r");
+    try {
+      const size = fs.fstatSync(fd).size;
+      const buf = Buffer.alloc(8);
+      for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+        fs.readSync(fd, buf, 0, 8, off);
+        if (HDF5_SIG.every((b, i) => buf[i] === b)) return true;
+        if (off > 1 << 24) break;
+      }
+      return false;
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+
+  /** Write bytes to a temporary file h5wasm can open; returns its path. */
+  writeTemp(bytes: Uint8Array): string {
+    const tmp = nodePath.join(os.tmpdir(), `trialmix-${process.pid}-${Date.now()}-${tmpCounter++}.h5ad`);
+    fs.writeFileSync(tmp, bytes);
+    return tmp;
+  },
+
+  /** Remove a temporary file made by writeTemp (or a path handed over with `owned`). */
+  remove(path: string): void {
+    try {
+      fs.rmSync(path, { force: true });
+    } catch {
+      /* ignore */
+    }
+  },
+};

@@ -1,0 +1,113 @@
+// The scan worker: opens the file (a File is mounted with WORKERFS, not copied), describes it,
+// runs fixed / mixed / compare scans and posts progress and results. The page cancels a scan
+// by terminating this worker and starting a new one.
+import {
+  initTrialmix,
+  openDataFile,
+  didTableMixed,
+  didTable,
+  compareFixedVsMixed,
+  mixedColumns,
+  COMPARE_COLUMNS,
+  type DataSource,
+  type ScanOptions,
+} from "../src/browser.js";
+import { fixedColumns } from "../src/fixed.js";
+import type { ColumnInfo, FileInfo, FromWorker, ToWorker } from "./protocol.js";
+
+const post = (m: FromWorker): void => (self as unknown as { postMessage(m: FromWorker): void }).postMessage(m);
+
+let source: DataSource | null = null;
+let ready: Promise<void> | null = null;
+const MAX_LEVELS = 500;
+
+function describe(src: DataSource, name: string, kind: "h5ad" | "table", openMs: number, mounted: boolean): FileInfo {
+  const obs: ColumnInfo[] = [];
+  for (const c of src.obsColumns) {
+    const col = src.obsColumn(c);
+    const info: ColumnInfo = { name: c, kind: col.kind, nMissing: col.nMissing };
+    if (col.kind === "categorical") {
+      info.categories = col.categories;
+      info.ordered = col.ordered;
+    }
+    if (col.kind === "categorical" || col.kind === "string") {
+      const seen = new Set<string>();
+      for (const v of col.values as (string | null)[]) {
+        if (v !== null && !seen.has(v)) {
+          seen.add(v);
+          if (seen.size > MAX_LEVELS) break;
+        }
+      }
+      if (seen.size <= MAX_LEVELS) info.levels = [...seen];
+    }
+    obs.push(info);
+  }
+  let matrix: FileInfo["matrix"] = null;
+  if (kind === "h5ad") {
+    try {
+      const mi = src.matrixInfo();
+      matrix = { encoding: mi.encoding, dtype: mi.dtype };
+    } catch {
+      matrix = null;
+    }
+  }
+  return {
+    name,
+    kind,
+    nObs: src.nObs,
+    nVars: src.nVars,
+    matrix,
+    layers: src.layers,
+    varHead: src.varNames.slice(0, 10),
+    obs,
+    openMs,
+    mounted,
+  };
+}
+
+async function open(file: File): Promise<void> {
+  source?.close();
+  source = null;
+  const t0 = performance.now();
+  const src = await openDataFile(file);
+  source = src;
+  const kind = /\.(csv|tsv|tab|txt)$/i.test(file.name) ? "table" : "h5ad";
+  const mounted = kind === "h5ad" && typeof (globalThis as { FileReaderSync?: unknown }).FileReaderSync !== "undefined";
+  post({ type: "opened", info: describe(src, file.name, kind, performance.now() - t0, mounted) });
+}
+
+function run(id: number, mode: "mixed" | "fixed" | "compare", opts: ScanOptions): void {
+  if (!source) throw new Error("no file is open");
+  const progress = (phase: string, done: number, total: number) => post({ type: "progress", id, phase, done, total });
+  progress("reading the matrix and aggregating", 0, 0);
+  opts.onProgress = (done, total) => progress("fitting", done, total);
+  const t0 = performance.now();
+  if (mode === "mixed") {
+    const t = didTableMixed(source, opts);
+    const ms = performance.now() - t0;
+    post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: mixedColumns(opts.randomSlope ?? false), warnings: t.warnings, ms });
+  } else if (mode === "fixed") {
+    const t = didTable(source, opts);
+    const ms = performance.now() - t0;
+    post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: fixedColumns(t.rows), warnings: t.warnings, ms });
+  } else {
+    const t = compareFixedVsMixed(source, opts);
+    const ms = performance.now() - t0;
+    post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: [...COMPARE_COLUMNS], warnings: t.warnings, ms });
+  }
+}
+
+self.onmessage = async (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  const id = msg.type === "run" ? msg.id : null;
+  try {
+    ready ??= initTrialmix({ wasmUrl: new URL("./trialmix.wasm", import.meta.url) });
+    await ready;
+    if (msg.type === "open") await open(msg.file);
+    else if (msg.type === "run") run(msg.id, msg.mode, { ...msg.opts });
+  } catch (e) {
+    const err = e as Error;
+    const known = err?.name === "H5adError" || err?.name === "TrialmixInputError";
+    post({ type: "error", id, name: err?.name ?? "Error", message: known ? err.message : `internal error: ${err?.message ?? String(e)}` });
+  }
+};
