@@ -83,6 +83,9 @@ function brent(ax: f64, bx: f64, tol: f64, reps: f64): f64 {
   return x;
 }
 
+/** Criterion differences below this (relative) are roundoff: a boundary point that ties an interior one wins. */
+const BOUNDARY_FTOL: f64 = 1e-14;
+
 /** q = 1: exact boundary test, grid bracket, Brent. Writes theta to out[0]. */
 export function optimQ1(out: usize): f64 {
   lastConverged = true;
@@ -144,6 +147,9 @@ export function optimQ1(out: usize): f64 {
     xb = xn; fb = fn;
     if (Math.abs(step) <= 1e-13 * xb) break;
   }
+  // An interior point no better than theta = 0 beyond roundoff is the boundary (the slope at 0 was
+  // negative only by roundoff): report the exact zero, as lme4 would find it, not theta ~ 1e-9.
+  if (f0 <= fb + BOUNDARY_FTOL * Math.abs(fb)) { st(out, 0, 0); return f0; }
   st(out, 0, xb);
   return fb;
 }

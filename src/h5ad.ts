@@ -95,6 +95,23 @@ function hasHdf5Signature(path: string): boolean {
   return host.hasHdf5Signature(path);
 }
 
+/** At most this many bytes in one read of one dataset (guards against headers declaring huge shapes). */
+const MAX_READ_BYTES = 2 ** 30;
+
+/** The newest encoding-version of each anndata encoding this reader understands. */
+const KNOWN_VERSIONS: Record<string, string> = {
+  anndata: "0.1.0",
+  dataframe: "0.2.0",
+  categorical: "0.2.0",
+  array: "0.2.0",
+  "string-array": "0.2.0",
+  csr_matrix: "0.1.0",
+  csc_matrix: "0.1.0",
+  "nullable-integer": "0.1.0",
+  "nullable-boolean": "0.1.0",
+  "nullable-string-array": "0.1.0",
+};
+
 function attrsOf(e: { attrs: Record<string, { json_value: unknown }> }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, a] of Object.entries(e.attrs)) {
@@ -205,7 +222,35 @@ export class H5ad implements DataSource {
     return e as H5Dataset;
   }
 
+  /**
+   * Refuse a read whose declared size is implausible (a corrupt or hostile header declaring a
+   * huge shape): the guard runs on the header's shape, before anything is allocated.
+   */
+  checkDeclared(ds: H5Dataset, elements?: number): void {
+    const n = elements ?? (ds.shape ?? []).reduce((a, b) => a * b, 1);
+    const bytes = n * Math.max(8, ds.metadata?.size ?? 8);
+    if (!(bytes <= MAX_READ_BYTES))
+      this.fail(ds.path, `declares shape [${(ds.shape ?? []).join(", ")}] (${(bytes / 2 ** 30).toFixed(1)} GiB in one read); refusing to allocate it: the header is corrupt or the file is too large for this reader`);
+  }
+
+  /** An `encoding-version` newer than the reader knows (a future anndata layout): H5adError. */
+  checkVersion(path: string, enc: string | undefined, attrs: Record<string, unknown>): void {
+    const ver = strAttr(attrs["encoding-version"]);
+    if (enc === undefined || ver === undefined) return;
+    const known = KNOWN_VERSIONS[enc];
+    if (known === undefined) return; // unknown encodings are reported by the caller
+    const a = ver.split(".").map(Number);
+    const b = known.split(".").map(Number);
+    if (a.some((x) => !Number.isInteger(x))) this.fail(path, `malformed encoding-version '${ver}' for ${enc}`);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const d = (a[i] ?? 0) - (b[i] ?? 0);
+      if (d < 0) return;
+      if (d > 0) this.fail(path, `${enc} encoding-version ${ver} is newer than this reader supports (up to ${known}); re-save the file with an older anndata or update trialmix`);
+    }
+  }
+
   read(ds: H5Dataset, range?: [number, number]): unknown {
+    if (!range) this.checkDeclared(ds);
     try {
       return quiet(() => (range ? ds.slice([range]) : ds.value));
     } catch (err) {
@@ -275,6 +320,7 @@ export class H5ad implements DataSource {
     if (!e) this.fail(`/${path}`, "missing column listed in column-order");
     const a = attrsOf(e as H5Group);
     const enc = strAttr(a["encoding-type"]);
+    this.checkVersion(`/${path}`, enc, a);
     if (e instanceof h5wasm.Group) {
       const g = e as H5Group;
       if (enc === "categorical") {
@@ -375,6 +421,7 @@ export class H5ad implements DataSource {
       if (shape.length !== 2) this.fail(`/${path}`, `expected a 2-d dense matrix, found shape [${shape.join(", ")}]`);
       const enc = strAttr(a["encoding-type"]);
       if (enc !== undefined && enc !== "array") this.fail(`/${path}`, `unknown matrix encoding '${enc}' (expected array)`);
+      this.checkVersion(`/${path}`, enc, a);
       if (ds.metadata.type !== 0 && ds.metadata.type !== 1) this.fail(`/${path}`, `expected a numeric matrix, found ${dtypeName(ds.metadata)}`);
       return { encoding: "dense", dtype: dtypeName(ds.metadata), shape: [shape[0], shape[1]] };
     }
@@ -383,6 +430,7 @@ export class H5ad implements DataSource {
     if (enc === undefined && legacy) enc = `${legacy}_matrix`;
     if (enc !== "csr_matrix" && enc !== "csc_matrix")
       this.fail(`/${path}`, `unknown matrix encoding '${enc ?? "(none)"}' (expected dense, csr_matrix or csc_matrix)`);
+    this.checkVersion(`/${path}`, enc, a);
     const shp = toFloat64(a["shape"] ?? a["h5sparse_shape"] ?? []);
     if (shp.length !== 2) this.fail(`/${path}`, "sparse matrix without a 2-element shape attribute");
     const data = this.dataset(`${path}/data`, `${enc} data`);
@@ -400,6 +448,7 @@ export class H5ad implements DataSource {
     const step = Math.max(1, Math.floor(rowsPerChunk));
     if (info.encoding === "dense") {
       const ds = this.dataset(path, "dense matrix");
+      this.checkDeclared(ds, Math.min(step, nr) * nc);
       for (let r0 = 0; r0 < nr; r0 += step) {
         const r1 = Math.min(nr, r0 + step);
         const data = toNum(quiet(() => ds.slice([[r0, r1], []])));
@@ -412,10 +461,20 @@ export class H5ad implements DataSource {
     const ptr = toFloat64(this.read(this.dataset(`${path}/indptr`, "sparse indptr")));
     const nnzTotal = dds.shape?.[0] ?? 0;
     if (ptr[ptr.length - 1] > nnzTotal || (ids.shape?.[0] ?? 0) !== nnzTotal) this.fail(`/${path}`, `indptr/indices/data lengths disagree (data has ${nnzTotal} values)`);
+    for (let i = 0; i < ptr.length; i++)
+      if (!Number.isInteger(ptr[i]) || ptr[i] < (i > 0 ? ptr[i - 1] : 0))
+        this.fail(`/${path}/indptr`, `entry ${i} (${ptr[i]}) ${i > 0 && ptr[i] < ptr[i - 1] ? `is below entry ${i - 1} (${ptr[i - 1]}): indptr must be non-decreasing` : "is not a valid offset"}`);
+    const bound = info.encoding === "csr_matrix" ? nc : nr; // csr indices are columns, csc indices rows
     const slice = (a: number, b: number): [NumArray, Int32Array] => {
       if (b <= a) return [new Float32Array(0), new Int32Array(0)];
       const d = toNum(this.read(dds, [a, b]));
-      const ix = toInt32(this.read(ids, [a, b]));
+      const raw = this.read(ids, [a, b]) as ArrayLike<number | bigint>;
+      for (let k = 0; k < raw.length; k++) {
+        const x = Number(raw[k]);
+        if (!(x >= 0 && x < bound))
+          this.fail(`/${path}/indices`, `entry ${a + k} is ${x}, outside 0..${bound - 1} (${info.encoding === "csr_matrix" ? "n_vars" : "n_obs"} = ${bound})`);
+      }
+      const ix = toInt32(raw);
       return [d, ix];
     };
     if (info.encoding === "csr_matrix") {
@@ -507,6 +566,10 @@ export function readH5ad(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: R
     // fail early on files that are HDF5 but not AnnData
     ad.group("obs", "an AnnData obs dataframe");
     ad.group("var", "an AnnData var dataframe");
+    for (const fr of ["obs", "var"]) {
+      const a = attrsOf(ad.group(fr, "an AnnData dataframe"));
+      ad.checkVersion(`/${fr}`, strAttr(a["encoding-type"]), a);
+    }
   } catch (err) {
     ad.close();
     throw err;
