@@ -1,7 +1,7 @@
 // Optimisers over theta, run entirely inside WASM.
 import { ld, st, allocF64 } from "./mem";
 import { chol, fwd, bwd } from "./linalg/chol";
-import { criterion, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, pwrss, n, p, useReml } from "./reml";
+import { gradient, criterion, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, pwrss, n, p, useReml } from "./reml";
 
 let th1: usize = 0; // 1-vector for q = 1
 let xs: usize = 0; // scratch points
@@ -15,6 +15,8 @@ let xt2: usize = 0;
 export let lastConverged: bool = true;
 
 export function setupOptim(): void {
+  gt = allocF64(nth);
+  gh = allocF64(nth);
   th1 = allocF64(1);
   xs = allocF64(nth);
   gr = allocF64(nth);
@@ -174,45 +176,46 @@ export function canonicalise(x: usize): void {
   }
 }
 
-/** Damped Newton with finite-difference derivatives over theta in R^nth (criterion is invariant to
- * column sign flips, so the bounds are handled by canonicalisation). mask bit i set = coordinate fixed. */
+let gt: usize = 0; // gradient at trial points
+let gh: usize = 0; // gradient at x + h e_i
+export let gradErr: f64 = 0; // debug
+
+/** Newton on the analytic gradient, Hessian by forward differences of the gradient (nth extra gradients per
+ * iteration), Levenberg damping when it is not positive definite, Armijo backtracking. Works over all of
+ * R^nth (the criterion is invariant to column sign flips of Lambda: every optimum, also one with a diagonal
+ * at its bound 0, is a stationary point there); the bounds are applied by canonicalise / the boundary snap.
+ * mask bit i set = coordinate i fixed. Converged when the Newton decrement is below 1e-11 (1 + |f|), after
+ * one more (full) Newton step from there (quadratic convergence: f is then exact to roundoff). */
 export function newton(x: usize, mask: i32, maxIter: i32): f64 {
-  let f = fAt(x);
-  let mu = 0.0;
+  let f = gradient(x, gr);
   lastConverged = false;
+  if (!isFinite(f)) return f;
+  let mu = 0.0;
   for (let it = 0; it < maxIter; it++) {
-    // gradient and Hessian by central differences
+    for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(gr, i, 0);
+    // Hessian: forward differences of the analytic gradient
     for (let i = 0; i < nth; i++) st(xs, i, ld(x, i));
     for (let i = 0; i < nth; i++) {
-      st(gr, i, 0);
-      for (let j = 0; j < nth; j++) st(H, i * nth + j, 0);
+      if ((mask >> i) & 1) {
+        for (let j = 0; j < nth; j++) st(H, j * nth + i, i == j ? 1.0 : 0.0);
+        continue;
+      }
+      const xi = ld(x, i);
+      const hi = 1e-6 * Math.max(Math.abs(xi), 0.1);
+      st(xs, i, xi + hi);
+      const xh = ld(xs, i) - xi; // the step actually taken
+      gradient(xs, gh);
+      st(xs, i, xi);
+      for (let j = 0; j < nth; j++) st(H, j * nth + i, (ld(gh, j) - ld(gr, j)) / xh);
     }
     for (let i = 0; i < nth; i++) {
-      if ((mask >> i) & 1) { st(H, i * nth + i, 1); continue; }
-      const xi = ld(x, i);
-      const hi = 1e-3 * Math.max(Math.abs(xi), 0.1);
-      st(xs, i, xi + hi); const fp = fAt(xs);
-      st(xs, i, xi - hi); const fm = fAt(xs);
-      st(xs, i, xi + 2 * hi); const fp2 = fAt(xs);
-      st(xs, i, xi - 2 * hi); const fm2 = fAt(xs);
-      st(xs, i, xi);
-      // Richardson: O(h^4) central gradient
-      st(gr, i, (8 * (fp - fm) - (fp2 - fm2)) / (12 * hi));
-      st(H, i * nth + i, (fp - 2 * f + fm) / (hi * hi));
+      if ((mask >> i) & 1) continue;
       for (let j = 0; j < i; j++) {
-        if ((mask >> j) & 1) continue;
-        const xj = ld(x, j);
-        const hj = 1e-3 * Math.max(Math.abs(xj), 0.1);
-        st(xs, i, xi + hi); st(xs, j, xj + hj); const fpp = fAt(xs);
-        st(xs, j, xj - hj); const fpm = fAt(xs);
-        st(xs, i, xi - hi); const fmm = fAt(xs);
-        st(xs, j, xj + hj); const fmp = fAt(xs);
-        st(xs, i, xi); st(xs, j, xj);
-        const hij = (fpp - fpm - fmp + fmm) / (4 * hi * hj);
-        st(H, i * nth + j, hij); st(H, j * nth + i, hij);
+        if ((mask >> j) & 1) { st(H, i * nth + j, 0); st(H, j * nth + i, 0); continue; }
+        const v = 0.5 * (ld(H, i * nth + j) + ld(H, j * nth + i));
+        st(H, i * nth + j, v); st(H, j * nth + i, v);
       }
     }
-    // solve (H + mu I) d = -g, increasing mu until PD and descent
     let accepted = false;
     let dec = 0.0;
     for (let tries = 0; tries < 40; tries++) {
@@ -226,18 +229,26 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
       bwd(Hd, nth, dir, 1);
       dec = 0.0;
       for (let i = 0; i < nth; i++) { if ((mask >> i) & 1) st(dir, i, 0); dec -= ld(gr, i) * ld(dir, i); }
-      if (dec < 1e-13 * (1 + Math.abs(f))) { lastConverged = true; return f; }
-      // line search
-      let alpha = 1.0;
+      if (mu == 0 && dec < 1e-11 * (1 + Math.abs(f))) {
+        // converged: one last full step (no gradient needed), kept unless it is worse
+        for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + ld(dir, i));
+        const ft = criterion(xt);
+        if (ft <= f) { for (let i = 0; i < nth; i++) st(x, i, ld(xt, i)); f = ft; }
+        lastConverged = true;
+        return f;
+      }
+      if (dec < 1e-15 * (1 + Math.abs(f))) { lastConverged = true; return f; }
+      // line search (steps capped at 4 max(1, |x|) in the sup norm)
+      let xn = 1.0, dn = 0.0;
+      for (let i = 0; i < nth; i++) { xn = Math.max(xn, Math.abs(ld(x, i))); dn = Math.max(dn, Math.abs(ld(dir, i))); }
+      let alpha = dn > 4 * xn ? 4 * xn / dn : 1.0;
       for (let ls = 0; ls < 30; ls++) {
         for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + alpha * ld(dir, i));
-        const ft = fAt(xt);
+        const ft = gradient(xt, gt);
         if (ft <= f - 1e-4 * alpha * dec || (ft < f && ls > 0)) {
-          for (let i = 0; i < nth; i++) st(x, i, ld(xt, i));
-          const df = f - ft;
+          for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); }
           f = ft;
           accepted = true;
-          if (df < 1e-13 * (1 + Math.abs(f)) && alpha == 1.0) { lastConverged = true; }
           break;
         }
         alpha *= 0.5;
@@ -245,34 +256,33 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
       if (accepted) { mu = mu * 0.1; if (mu < 1e-10) mu = 0; break; }
       mu = mu == 0 ? 1e-4 : mu * 10;
     }
-    if (!accepted) { lastConverged = dec < 1e-9 * (1 + Math.abs(f)); return f; }
-    if (lastConverged) return f;
+    if (!accepted) { lastConverged = dec < 1e-9 * (1 + Math.abs(f)); gradient(x, gr); return f; }
   }
   return f;
 }
 
-/** q >= 2: Newton from lme4's start, canonicalise, snap tiny diagonals to exact 0. */
-export function optimGeneral(x: usize): f64 {
-  // start: diag 1, off-diagonal 0
+function setStart(x: usize, sc: f64): void {
   let idx = 0;
-  if (diagCov) { for (let i = 0; i < nth; i++) st(x, i, 1); }
-  else for (let j = 0; j < q; j++) for (let k = j; k < q; k++) { st(x, idx, k == j ? 1.0 : 0.0); idx++; }
-  let f = newton(x, 0, 200);
+  if (diagCov) { for (let i = 0; i < nth; i++) st(x, i, sc); }
+  else for (let j = 0; j < q; j++) for (let k = j; k < q; k++) { st(x, idx, k == j ? sc : 0.0); idx++; }
+}
+
+/** q >= 2: Newton from lme4's start (restarts only when it fails to converge), canonicalise, then an
+ * exact boundary test for every diagonal that went to ~0 (refit with it fixed at 0, keep if no worse). */
+export function optimGeneral(x: usize): f64 {
+  setStart(x, 1.0);
+  let f = newton(x, 0, 100);
   let conv = lastConverged;
   if (!conv || !isFinite(f)) {
-    // safeguard: restart from other scales, keep the best optimum
     const sc = [0.25, 4.0, 0.05];
     for (let r = 0; r < 3; r++) {
-      idx = 0;
-      if (diagCov) { for (let i = 0; i < nth; i++) st(saveBuf, i, sc[r]); }
-      else for (let j = 0; j < q; j++) for (let k = j; k < q; k++) { st(saveBuf, idx, k == j ? sc[r] : 0.0); idx++; }
-      for (let i = 0; i < nth; i++) st(xt2, i, ld(saveBuf, i));
-      const fr = newton(xt2, 0, 200);
-      if (fr < f) { f = fr; conv = lastConverged; for (let i = 0; i < nth; i++) st(x, i, ld(xt2, i)); }
+      setStart(xt2, sc[r]);
+      const fr = newton(xt2, 0, 100);
+      if (fr < f || !isFinite(f)) { f = fr; conv = lastConverged; for (let i = 0; i < nth; i++) st(x, i, ld(xt2, i)); }
+      if (conv) break;
     }
   }
   canonicalise(x);
-  // snap small diagonals
   for (let i = 0; i < nth; i++) {
     if (!isDiag(i)) continue;
     const xi = ld(x, i);
@@ -289,4 +299,3 @@ export function optimGeneral(x: usize): f64 {
   f = criterion(x);
   return f;
 }
-

@@ -1,5 +1,5 @@
 // Profiled REML/ML criterion from per-group sufficient statistics (lme4's formulation).
-import { ld, st, allocF64 } from "./mem";
+import { ld, st, ldi, sti, alloc, allocF64 } from "./mem";
 import { chol, logdet2, fwd, bwd, cholInverse } from "./linalg/chol";
 
 // ---- design (shared by all features) ----
@@ -61,6 +61,13 @@ export function setupWorkspace(): void {
   work = allocF64(p * p);
   Xty = allocF64(p);
   Ztyg = allocF64(G * q);
+  gK = allocF64(q * q); gM = allocF64(q * q); gN = allocF64(q * q); gS = allocF64(q * q); gQ = allocF64(q * q);
+  gKC = allocF64(q * q); gY = allocF64(q * p); ge = allocF64(q); gu = allocF64(q); gv = allocF64(q); gt = allocF64(q);
+  gradL = allocF64(nth); gradP = allocF64(nth);
+  thRow = alloc(<usize>(nth * 4 + 16)); thCol = alloc(<usize>(nth * 4 + 16));
+  let idx = 0;
+  if (diagCov) { for (let i = 0; i < q; i++) { sti(thRow, i, i); sti(thCol, i, i); } }
+  else for (let j = 0; j < q; j++) for (let i = j; i < q; i++) { sti(thRow, idx, i); sti(thCol, idx, j); idx++; }
 }
 
 export function setDesignDims(n_: i32, p_: i32, q_: i32, G_: i32, reml: bool, diag: bool): void {
@@ -202,6 +209,113 @@ export function criterionFromState(): f64 {
 export function criterion(th: usize): f64 {
   evaluate(th);
   return criterionFromState();
+}
+
+// ---- analytic gradient of the profiled criterion in theta (any q), from the per-group statistics ----
+// With M_g = Lam T_g^-1 Lam' (T_g = Lam' C_g Lam + I), K_g = T_g^-1 Lam', N_g = I - C_g M_g:
+//   dM_g = N_g' dLam K_g + K_g' dLam' N_g,
+//   d log|T_g|        = 2 tr(K_g C_g dLam),
+//   d pwrss           = -sum_g e_g' dM_g e_g = -2 sum_g (N_g e_g)' dLam (K_g e_g)   (e_g = Z_g'y_g - Z_g'X_g beta; envelope in beta)
+//   d log|X'V*^-1 X|  = -sum_g tr(S_g dM_g) = -2 sum_g tr(K_g S_g N_g' dLam)      (S_g = Z_g'X_g A^-1 X_g'Z_g)
+// and dLam = E_ij for the theta element at Lam[i][j]. Cost O(G (q^2 p + q p^2) + p^3) per gradient.
+let gK: usize = 0; let gM: usize = 0; let gN: usize = 0; let gS: usize = 0; let gQ: usize = 0; let gKC: usize = 0;
+let gY: usize = 0; let ge: usize = 0; let gu: usize = 0; let gv: usize = 0; let gt: usize = 0;
+export let gradL: usize = 0; // nth: d(ldL + ldRX [REML]) / d theta
+export let gradP: usize = 0; // nth: d pwrss / d theta
+let thRow: usize = 0; let thCol: usize = 0; // theta index -> (row, col) of Lam
+
+/** Criterion and its gradient at theta (out: nth). Also leaves gradL, gradP and the evaluate() state. */
+export function gradient(th: usize, out: usize): f64 {
+  evaluate(th);
+  const f = criterionFromState();
+  if (!isFinite(f)) { for (let t = 0; t < nth; t++) st(out, t, 0); return f; }
+  if (useReml) computeAinv();
+  for (let t = 0; t < nth; t++) { st(gradL, t, 0); st(gradP, t, 0); }
+  for (let g = 0; g < G; g++) {
+    const Zg = ZtZg + (<usize>(g * q * q) << 3);
+    const ZXg = ZtXg + (<usize>(g * q * p) << 3);
+    const Zyg = Ztyg + (<usize>(g * q) << 3);
+    // W = C Lam ; T = Lam' W + I ; chol
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+      let a = 0.0;
+      for (let k = j; k < q; k++) a += ld(Zg, i * q + k) * ld(Lam, k * q + j);
+      st(W, i * q + j, a);
+    }
+    for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
+      let a = 0.0;
+      for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(W, k * q + j);
+      st(T, i * q + j, a + (i == j ? 1.0 : 0.0));
+    }
+    chol(T, q, 0.0);
+    // K = T^-1 Lam' (column c of Lam' is row c of Lam)
+    for (let c = 0; c < q; c++) {
+      for (let i = 0; i < q; i++) st(gt, i, ld(Lam, c * q + i));
+      fwd(T, q, gt, 1); bwd(T, q, gt, 1);
+      for (let i = 0; i < q; i++) st(gK, i * q + c, ld(gt, i));
+    }
+    // KC = K C
+    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+      let a = 0.0;
+      for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(Zg, k * q + j);
+      st(gKC, i * q + j, a);
+    }
+    // e = c - B beta ; u = K e ; v = e - W u
+    for (let k = 0; k < q; k++) {
+      let e = ld(Zyg, k);
+      for (let j = 0; j < p; j++) e -= ld(ZXg, k * p + j) * ld(beta, j);
+      st(ge, k, e);
+    }
+    for (let i = 0; i < q; i++) {
+      let a = 0.0;
+      for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(ge, k);
+      st(gu, i, a);
+    }
+    for (let i = 0; i < q; i++) {
+      let a = ld(ge, i);
+      for (let k = 0; k < q; k++) a -= ld(W, i * q + k) * ld(gu, k);
+      st(gv, i, a);
+    }
+    if (useReml) {
+      // N' = I - M C = I - Lam K C
+      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+        let a = 0.0;
+        for (let k = 0; k <= i; k++) a += ld(Lam, i * q + k) * ld(gKC, k * q + j);
+        st(gN, i * q + j, (i == j ? 1.0 : 0.0) - a); // holds N'
+      }
+      // Y = B Ainv ; S = Y B'
+      for (let i = 0; i < q; i++) for (let j = 0; j < p; j++) {
+        let a = 0.0;
+        for (let k = 0; k < p; k++) a += ld(ZXg, i * p + k) * ld(Ainv, k * p + j);
+        st(gY, i * p + j, a);
+      }
+      for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
+        let a = 0.0;
+        for (let k = 0; k < p; k++) a += ld(gY, i * p + k) * ld(ZXg, j * p + k);
+        st(gS, i * q + j, a); st(gS, j * q + i, a);
+      }
+      // M = K S ; Q = M N'
+      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+        let a = 0.0;
+        for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(gS, k * q + j);
+        st(gM, i * q + j, a);
+      }
+      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+        let a = 0.0;
+        for (let k = 0; k < q; k++) a += ld(gM, i * q + k) * ld(gN, k * q + j);
+        st(gQ, i * q + j, a);
+      }
+    }
+    for (let t = 0; t < nth; t++) {
+      const i = ldi(thRow, t), j = ldi(thCol, t);
+      let dl = 2 * ld(gKC, j * q + i);
+      if (useReml) dl -= 2 * ld(gQ, j * q + i);
+      st(gradL, t, ld(gradL, t) + dl);
+      st(gradP, t, ld(gradP, t) - 2 * ld(gv, i) * ld(gu, j));
+    }
+  }
+  const dfr = <f64>(useReml ? n - p : n);
+  for (let t = 0; t < nth; t++) st(out, t, ld(gradL, t) + dfr * ld(gradP, t) / pwrss);
+  return f;
 }
 
 /** (A^{-1}) from the current chol(A). */

@@ -3,8 +3,8 @@
 import { readH5ad, inspectH5ad, formatInspect } from "./h5ad.js";
 import { openSource } from "./table.js";
 import { buildFrame, type FrameSource } from "./frame.js";
-import { makeDesign, type TrialDesign } from "./design.js";
-import { fitMixedTable, type MixedTable, type Progress } from "./mixed.js";
+import { makeDesign, TrialDesign } from "./design.js";
+import { fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
 import { fitFixedTable, type FixedRow } from "./fixed.js";
 import { mergeFixedMixed, type CompareRow } from "./compare.js";
 import { TrialmixInputError } from "./errors.js";
@@ -88,21 +88,23 @@ export function frameOf(data: DataInput, opts: ScanOptions, byCelltype = false):
   }
 }
 
-/** did_table_mixed. */
+/** The mixed-model options of a scan. */
+export function mixedOptions(opts: ScanOptions): MixedOptions {
+  return {
+    visits: opts.visits,
+    treated: designOf(opts).treated,
+    standardize: opts.standardize,
+    randomSlope: opts.randomSlope,
+    covariates: opts.covariates,
+  };
+}
+
+/** did_table_mixed (one thread; see parallel.ts for worker threads). */
 export function didTableMixed(data: DataInput, opts: ScanOptions): MixedTable {
-  const design = designOf(opts);
   const frame = frameOf(data, opts);
-  return fitMixedTable(
-    frame,
-    {
-      visits: opts.visits,
-      treated: design.treated,
-      standardize: opts.standardize,
-      randomSlope: opts.randomSlope,
-      covariates: opts.covariates,
-    },
-    opts.onProgress,
-  );
+  const t = fitMixedTable(frame, mixedOptions(opts), opts.onProgress);
+  if (frame.warnings) t.warnings.unshift(...frame.warnings);
+  return t;
 }
 
 export interface FixedTable {
@@ -114,7 +116,7 @@ export interface FixedTable {
 export function didTable(data: DataInput, opts: ScanOptions): FixedTable {
   const design = designOf(opts);
   const frame = frameOf(data, opts, design.celltype !== undefined);
-  return fitFixedTable(frame, {
+  const t = fitFixedTable(frame, {
     visits: opts.visits,
     treated: design.treated,
     standardize: opts.standardize,
@@ -123,6 +125,8 @@ export function didTable(data: DataInput, opts: ScanOptions): FixedTable {
     nBoot: opts.nBoot,
     seed: opts.seed,
   });
+  if (frame.warnings) t.warnings.unshift(...frame.warnings);
+  return t;
 }
 
 export interface CompareTable {
@@ -133,10 +137,19 @@ export interface CompareTable {
 /** compare_fixed_vs_mixed: the options only the mixed model knows (random slope) stay out of the fixed fit. */
 export function compareFixedVsMixed(data: DataInput, opts: ScanOptions): CompareTable {
   const frame = frameOf(data, { ...opts });
-  const plain = { ...opts, design: { ...designOf(opts), celltype: undefined } };
+  const plain = compareOptions(opts);
   const fixed = didTable(frame, { ...plain, randomSlope: false });
   const mixed = didTableMixed(frame, plain);
-  return { rows: mergeFixedMixed(fixed.rows, mixed.rows), warnings: [...fixed.warnings, ...mixed.warnings] };
+  return mergeTables(fixed, mixed);
+}
+
+/** The comparison is one table per feature: no cell-type strata in its fixed half. */
+export function compareOptions(opts: ScanOptions): ScanOptions {
+  return { ...opts, design: new TrialDesign({ ...designOf(opts), celltype: undefined }) };
+}
+
+export function mergeTables(fixed: FixedTable, mixed: MixedTable): CompareTable {
+  return { rows: mergeFixedMixed(fixed.rows, mixed.rows), warnings: [...new Set([...fixed.warnings, ...mixed.warnings])] };
 }
 
 /** `trialmix inspect`: text for people, or the JSON object of API.md. */

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The `trialmix` command: argument parsing, output writing, exit codes. The work is in api.ts.
 import { parseArgs } from "node:util";
-import { readFileSync, writeFileSync, renameSync, mkdirSync, existsSync, unlinkSync } from "node:fs";
+import { readFileSync, writeFileSync, renameSync, mkdirSync, existsSync, unlinkSync, statSync, accessSync, constants as fsConstants } from "node:fs";
 import { dirname, extname, join, resolve, basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatDelimited } from "./csv.js";
 import { COMPARE_COLUMNS, mixedColumns } from "./columns.js";
-import { didTableMixed, didTable, compareFixedVsMixed, inspectInput, type ScanOptions } from "./api.js";
+import { didTable, inspectInput, frameOf, type ScanOptions } from "./api.js";
+import { didTableMixedParallel, compareFixedVsMixedParallel } from "./parallel.js";
 import { fixedColumns } from "./fixed.js";
 import { progressBar } from "./progress.js";
 import { TrialmixInputError } from "./errors.js";
@@ -90,6 +91,12 @@ function positiveInt(name: string, s: string | undefined): number | undefined {
   return v;
 }
 
+function wholeNumber(name: string, s: string): number {
+  const v = Number(s);
+  if (s.trim() === "" || !Number.isSafeInteger(v)) throw new UsageError(`--${name} expects a whole number, got '${s}'`);
+  return v;
+}
+
 function oneOf<T extends string>(name: string, s: string | undefined, allowed: readonly T[]): T | undefined {
   if (s === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(s))
@@ -136,7 +143,7 @@ export function scanOptions(v: Values): ScanOptions {
     includeCrossovers: v["include-crossovers"] ?? false,
     useBootstrap: v.bootstrap ?? false,
     nBoot: positiveInt("n-boot", v["n-boot"]),
-    seed: v.seed === undefined ? undefined : Number(v.seed),
+    seed: v.seed === undefined ? undefined : wholeNumber("seed", v.seed),
     threads: positiveInt("threads", v.threads),
   };
 }
@@ -155,6 +162,23 @@ export function render(columns: string[], rows: Row[], path: string | undefined)
   if (ext === ".tsv" || ext === ".txt") return formatDelimited(columns, rows, "\t");
   if (ext === ".csv") return formatDelimited(columns, rows, ",");
   throw new UsageError(`--out must end in .csv, .tsv or .json, got '${path}'`);
+}
+
+/**
+ * Check --out before the work starts (a long scan should not fail at the end on a typo): the
+ * extension, the folder exists and is writable, the path is not a folder.
+ */
+export function checkOut(path: string): void {
+  render([], [], path); // the extension
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir)) throw new UsageError(`cannot write --out '${path}': folder '${dir}' does not exist`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`cannot write --out '${path}': '${dir}' is not a folder`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`cannot write --out '${path}': it is a folder`);
+  try {
+    accessSync(dir, fsConstants.W_OK);
+  } catch {
+    throw new UsageError(`cannot write --out '${path}': folder '${dir}' is not writable`);
+  }
 }
 
 /** Write to a temporary file beside the target and rename: a failed run never truncates the user's file. */
@@ -185,7 +209,12 @@ function summary(cmd: string, rows: Row[], out: string | undefined, warnings: st
     const why = String(r.error ?? r.reason ?? "no statistics");
     reasons.set(why, (reasons.get(why) ?? 0) + 1);
   }
-  const why = [...reasons].map(([k, n]) => `${n}: ${k}`).join("; ");
+  const sorted = [...reasons].sort((a, b) => b[1] - a[1]);
+  const why =
+    sorted
+      .slice(0, 4)
+      .map(([k, n]) => `${n}: ${k}`)
+      .join("; ") + (sorted.length > 4 ? `; ${sorted.slice(4).reduce((a, [, n]) => a + n, 0)}: other reasons` : "");
   process.stderr.write(
     `trialmix ${cmd}: ${rows.length} features, ${rows.length - failed.length} fitted` +
       (failed.length > 0 ? `, ${failed.length} without statistics (${why})` : "") +
@@ -194,12 +223,13 @@ function summary(cmd: string, rows: Row[], out: string | undefined, warnings: st
   );
 }
 
-function runScan(cmd: "mixed" | "fixed" | "compare", input: string, v: Values): void {
+async function runScan(cmd: "mixed" | "fixed" | "compare", input: string, v: Values): Promise<void> {
   const opts = scanOptions(v);
+  if (v.out !== undefined) checkOut(v.out);
   const bar = progressBar(`trialmix ${cmd}`, { quiet: v.quiet });
   opts.onProgress = (done, total) => bar.update(done, total);
   if (cmd === "mixed") {
-    const t = didTableMixed(input, opts);
+    const t = await didTableMixedParallel(input, opts);
     bar.finish();
     emit(mixedColumns(opts.randomSlope ?? false), t.rows as unknown as Row[], v.out);
     summary(cmd, t.rows as unknown as Row[], v.out, t.warnings);
@@ -209,7 +239,7 @@ function runScan(cmd: "mixed" | "fixed" | "compare", input: string, v: Values): 
     emit(fixedColumns(t.rows), t.rows as unknown as Row[], v.out);
     summary(cmd, t.rows as unknown as Row[], v.out, t.warnings);
   } else {
-    const t = compareFixedVsMixed(input, opts);
+    const t = await compareFixedVsMixedParallel(input, opts);
     bar.finish();
     emit([...COMPARE_COLUMNS], t.rows as unknown as Row[], v.out);
     for (const w of new Set(t.warnings)) process.stderr.write(`trialmix: warning: ${w}\n`);
@@ -231,7 +261,7 @@ function fmt(x: number, digits = 3): string {
   return Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(digits);
 }
 
-function runExample(v: Values): void {
+async function runExample(v: Values): Promise<void> {
   const dir = resolve(v.out ?? "trialmix-example");
   mkdirSync(dir, { recursive: true });
   const input = examplePath();
@@ -239,8 +269,9 @@ function runExample(v: Values): void {
   const bar = progressBar("trialmix example", { quiet: v.quiet });
   opts.onProgress = (d, t) => bar.update(d, t);
   const t0 = performance.now();
-  const mixed = didTableMixed(input, opts);
-  const cmp = compareFixedVsMixed(input, { ...opts, onProgress: undefined });
+  const frame = frameOf(input, opts); // read the file once for both tables
+  const mixed = await didTableMixedParallel(frame, opts);
+  const cmp = await compareFixedVsMixedParallel(frame, { ...opts, onProgress: undefined });
   bar.finish();
   const ms = performance.now() - t0;
   const mixedPath = join(dir, "example.mixed.csv");
@@ -267,7 +298,7 @@ function runExample(v: Values): void {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   try {
     const { values, positionals } = parse(argv);
     const [cmd, input, ...rest] = positionals;
@@ -277,7 +308,7 @@ export function main(argv: string[]): number {
     }
     if (cmd === "example") {
       if (input !== undefined) throw new UsageError(`example takes no INPUT (got '${input}'); use --out DIR`);
-      runExample(values);
+      await runExample(values);
       return 0;
     }
     if (!["mixed", "fixed", "compare", "inspect"].includes(cmd))
@@ -289,7 +320,7 @@ export function main(argv: string[]): number {
       process.stdout.write(inspectInput(input, values.json ?? false));
       return 0;
     }
-    runScan(cmd as "mixed" | "fixed" | "compare", input, values);
+    await runScan(cmd as "mixed" | "fixed" | "compare", input, values);
     return 0;
   } catch (e) {
     const err = e as Error;
@@ -307,5 +338,5 @@ export function main(argv: string[]): number {
 const invoked = process.argv[1] ? resolve(process.argv[1]) : "";
 const self = fileURLToPath(import.meta.url);
 if (invoked === self || invoked === self.replace(/\.ts$/, ".js") || basename(invoked) === "trialmix") {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }

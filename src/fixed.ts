@@ -15,6 +15,7 @@ import { covariateColumns, didIndicators } from "./model.js";
 import { normalTwoSided, tTwoSided } from "./dist.js";
 import { applyFdr } from "./fdr.js";
 import { FIXED_MIN_SD } from "./columns.js";
+import { unusableReason } from "./frame.js";
 import type { AnalysisFrame } from "./types.js";
 
 /** Output columns of the fixed-effects table (FIXED.md), without / with the bootstrap. */
@@ -613,7 +614,7 @@ export function wildClusterBootstrap(
 
 // ---- tables --------------------------------------------------------------------------------
 
-function nanRow(feature: string, nUnits: number, boot: boolean): FixedRow {
+function nanRow(feature: string, nUnits: number, boot: boolean, reason = "no statistics"): FixedRow {
   const row: FixedRow = {
     feature,
     beta_DiD: NaN,
@@ -627,6 +628,8 @@ function nanRow(feature: string, nUnits: number, boot: boolean): FixedRow {
     FDR_DiD: NaN,
   };
   if (boot) Object.assign(row, { p_DiD_boot: NaN, se_DiD_boot: NaN, ci_lo_boot: NaN, ci_hi_boot: NaN });
+  // not an output column (FIXED.md): the CLI's summary line says why rows have no statistics
+  Object.defineProperty(row, "reason", { value: reason, enumerable: false });
   return row;
 }
 
@@ -670,7 +673,14 @@ function fitTableUnstratified(frame: AnalysisFrame, opts: FixedOptions): { rows:
   let nNonrobust = 0;
   for (let f = 0; f < frame.features.length; f++) {
     const name = frame.features[f];
-    const vals = frame.values[f];
+    let vals = frame.values[f];
+    const why = unusableReason(vals, FIXED_MIN_SD, !standardize);
+    if (why) {
+      rows.push(nanRow(name, nUnits, boot, why));
+      continue;
+    }
+    const big = vals.reduce((a, v) => (Math.abs(v) > a ? Math.abs(v) : a), 0);
+    if (standardize && big > 1e150) vals = vals.map((v) => v / big); // z-scores are scale free; avoids overflow
     // standardise over the frame's rows (pandas: NaN skipped, ddof = 1)
     let cnt = 0;
     let mean = 0;
@@ -686,7 +696,7 @@ function fitTableUnstratified(frame: AnalysisFrame, opts: FixedOptions): { rows:
     for (let i = 0; i < vals.length; i++) if (Number.isFinite(vals[i])) ss += (vals[i] - mean) ** 2;
     const sd = Math.sqrt(ss / (cnt - 1));
     if (standardize && !(sd >= FIXED_MIN_SD)) {
-      rows.push(nanRow(name, nUnits, boot));
+      rows.push(nanRow(name, nUnits, boot, `sd below ${FIXED_MIN_SD}: treated as constant`));
       continue;
     }
     const shift = standardize ? mean : 0;
@@ -713,10 +723,14 @@ function fitTableUnstratified(frame: AnalysisFrame, opts: FixedOptions): { rows:
       for (let r = 0; r < complete; r++) y[r] = (vals[sub[r]] - shift) * scl;
     }
     if (d.G < minP || d.n === 0) {
-      rows.push(nanRow(name, nUnits, boot));
+      rows.push(nanRow(name, nUnits, boot, `fewer than ${minP} participants with values at both visits`));
       continue;
     }
     const fit = fitFixedOne(y, d);
+    if (fit.resid_sd <= 1e-10 * (standardize ? 1 : sd)) {
+      rows.push(nanRow(name, nUnits, boot, "perfect fit: the feature is an exact linear function of the design (zero residual variance)"));
+      continue;
+    }
     if (fit.cov_type_used === "nonrobust") nNonrobust++;
     const row: FixedRow = {
       feature: name,

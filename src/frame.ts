@@ -78,27 +78,86 @@ function isNumericKind(c: ObsColumn): boolean {
  * null when fewer than two values, or the sd is not finite or below minSd.
  */
 export function standardize(values: Float64Array, minSd: number): Float64Array | null {
+  const out = new Float64Array(values.length);
+  return standardizeInto(values, out, 0, minSd) ? out : null;
+}
+
+/** standardize() written into out[offset ..] without allocating; false when the sd is unusable. */
+export function standardizeInto(values: Float64Array, out: Float64Array, offset: number, minSd: number): boolean {
+  const len = values.length;
+  // values near the overflow limit (|v| ~ 1e300 overflows the sum of squares): z-scores are
+  // scale free, so divide by the largest magnitude first; the sd threshold stays on the
+  // original scale (the seed's absolute rule).
+  let big = 0;
+  for (let i = 0; i < len; i++) {
+    const a = Math.abs(values[i]);
+    if (a > big) big = a; // NaN never compares greater; an Infinity stays non-finite below
+  }
+  if (big > 1e150 && Number.isFinite(big)) return standardizeInto(values.map((v) => v / big), out, offset, minSd / big);
   let n = 0;
   let s = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < len; i++) {
     const v = values[i];
     if (v === v) {
       n++;
       s += v;
     }
   }
-  if (n < 2) return null;
+  if (n < 2) return false;
   const mean = s / n;
   let ss = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === v) ss += (v - mean) * (v - mean);
+  for (let i = 0; i < len; i++) {
+    const d = values[i] - mean;
+    if (d === d) ss += d * d;
   }
   const sd = Math.sqrt(ss / (n - 1));
-  if (!Number.isFinite(sd) || sd < minSd) return null;
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = (values[i] - mean) / sd;
-  return out;
+  if (!Number.isFinite(sd) || sd < minSd) return false;
+  for (let i = 0; i < len; i++) out[offset + i] = (values[i] - mean) / sd;
+  return true;
+}
+
+/**
+ * Why a feature's values cannot be fitted, or "" when they can: infinite values, fewer than two
+ * values, a constant (or all-zero) feature, an sd below minSd. `raw` (no standardisation): also
+ * magnitudes the kernel cannot square without overflow or underflow (outside 1e-150 .. 1e150).
+ */
+export function unusableReason(values: ArrayLike<number>, minSd: number, raw = false): string {
+  let n = 0;
+  let inf = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let big = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    if (v === Infinity || v === -Infinity) {
+      inf++;
+      continue;
+    }
+    n++;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (Math.abs(v) > big) big = Math.abs(v);
+  }
+  if (inf > 0) return "infinite values in the feature (Inf in the data)";
+  if (n < 2) return "fewer than 2 non-missing values";
+  if (lo === hi) return "constant feature (zero variance): nothing to estimate";
+  if (raw && (big > 1e150 || big < 1e-150))
+    return "magnitudes beyond 1e150 (or all below 1e-150) cannot be fitted on the raw scale; drop --no-standardize";
+  if (raw) return "";
+  const z = new Float64Array(values.length);
+  if (!standardizeInto(Float64Array.from(values), z, 0, minSd)) return `sd below ${minSd}: treated as constant`;
+  return "";
+}
+
+/** True when the source has an expression matrix (an .h5ad file), even one with 0 genes. */
+function hasMatrix(source: DataSource, layer: string | null | undefined): boolean {
+  try {
+    source.matrixInfo(layer);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function cmp(a: string, b: string): number {
@@ -109,6 +168,7 @@ function cmp(a: string, b: string): number {
 export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildFrameOptions): AnalysisFrame {
   const visits = opts.visits;
   if (!visits || visits.length !== 2) throw new TrialmixInputError("exactly two visits are needed: --visits BASELINE,FOLLOWUP");
+  if (source.nObs === 0) throw new TrialmixInputError("the input has 0 cells (n_obs = 0): nothing to analyse");
   validateDesign(design, source, visits);
   const mode = opts.aggregate ?? "participant_visit";
   if (mode !== "participant_visit" && mode !== "cell") throw new TrialmixInputError(`unknown aggregation mode '${mode}' (expected participant_visit or cell)`);
@@ -118,6 +178,8 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   const nObs = source.nObs;
 
   // --- features
+  if (!opts.features && source.nVars === 0 && hasMatrix(source, opts.layer))
+    throw new TrialmixInputError("the matrix has 0 genes (n_vars = 0); name obs columns to analyse with --features");
   const features = opts.features ? opts.features.slice() : defaultFeatures(source, design, opts.covariates ?? []);
   if (features.length === 0) throw new TrialmixInputError("no features to analyse");
   const obsSet = new Set(source.obsColumns);
@@ -160,11 +222,42 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
     keep[i] = 1;
   }
 
+  // --- a participant is randomised to one arm: one seen in both is a data error, not a model input
+  const armOf = new Map<string, string>();
+  for (let i = 0; i < nObs; i++) {
+    if (!keep[i]) continue;
+    const prev = armOf.get(part[i]!);
+    if (prev === undefined) armOf.set(part[i]!, arm[i]!);
+    else if (prev !== arm[i])
+      throw new TrialmixInputError(
+        `participant '${part[i]}' appears in both arms (${prev} and ${arm[i]}) in column '${design.arm}'; each participant must stay in one arm (flag switchers with --crossover COL)`,
+      );
+  }
+
   // --- pairing: participants (per cell type when stratified) seen at both visits
   const seenVisits = new Map<string, number>();
   const pkey = (i: number): string => (ct ? `${ct[i]}\u0000${part[i]}` : (part[i] as string));
   for (let i = 0; i < nObs; i++) if (keep[i]) seenVisits.set(pkey(i), (seenVisits.get(pkey(i)) ?? 0) | (vis[i] === visits[0] ? 1 : 2));
   for (let i = 0; i < nObs; i++) if (keep[i] && seenVisits.get(pkey(i)) !== 3) keep[i] = 0;
+  const warnings: string[] = [];
+  const paired = new Map<string, string>();
+  for (let i = 0; i < nObs; i++) if (keep[i]) paired.set(part[i]!, arm[i]!);
+  const unpaired = [...armOf.keys()].filter((p) => !paired.has(p));
+  if (unpaired.length > 0)
+    warnings.push(
+      `${unpaired.length} participant(s) without cells at both ${visits[0]} and ${visits[1]} dropped: ${unpaired.slice(0, 5).join(", ")}${unpaired.length > 5 ? ", ..." : ""}`,
+    );
+  if (paired.size > 0) {
+    for (const a of [design.treated, design.control])
+      if (![...paired.values()].includes(a))
+        throw new TrialmixInputError(
+          `no participant of arm '${a}' has cells at both ${visits[0]} and ${visits[1]} (after pairing all ${paired.size} are in one arm): a DiD needs both arms`,
+        );
+    if (paired.size < 3)
+      throw new TrialmixInputError(
+        `only ${paired.size} participant(s) have cells at both ${visits[0]} and ${visits[1]}; a DiD with a participant effect needs at least 3`,
+      );
+  }
 
   // --- rows
   const groupOf = new Int32Array(nObs).fill(-1);
@@ -266,7 +359,13 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   for (const name of covNames) {
     const col = source.obsColumn(name);
     if (isNumericKind(col)) {
-      covariates.push({ name, kind: "numeric", values: aggregateVector(col.values as Float64Array, groupOf, nRows, "mean") });
+      const cv = aggregateVector(col.values as Float64Array, groupOf, nRows, "mean");
+      const bad = cv.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0)
+        throw new TrialmixInputError(
+          `covariate '${name}' is ${Number.isNaN(cv[bad]) ? "missing" : "infinite"} for participant ${rowP[bad]} at visit ${rowV[bad]}; drop or impute those cells`,
+        );
+      covariates.push({ name, kind: "numeric", values: cv });
     } else {
       const s = columnStrings(col);
       const rv: (string | null)[] = new Array(nRows).fill(null);
@@ -298,5 +397,6 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   };
   if (ct) frame.celltype = rowC;
   if (mode === "participant_visit") frame.nCells = groupSizes(groupOf, nRows);
+  if (warnings.length) frame.warnings = warnings;
   return frame;
 }

@@ -4,7 +4,7 @@ import { fitBatch } from "./kernel.js";
 import { covariateColumns, didIndicators } from "./model.js";
 import { normalTwoSided, tTwoSided } from "./dist.js";
 import { applyFdr } from "./fdr.js";
-import { standardize } from "./frame.js";
+import { standardizeInto, unusableReason } from "./frame.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD, Z_975 } from "./columns.js";
 import { FIT_STATUS } from "./types.js";
 import type { AnalysisFrame, BatchDesign, BatchFit } from "./types.js";
@@ -147,7 +147,7 @@ function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, r
         ? "fixed-effects design is rank deficient for this feature"
         : status === FIT_STATUS.nonFinite
           ? "non-finite values in the response"
-          : "the likelihood could not be evaluated";
+          : "the likelihood could not be evaluated (zero residual variance: is the feature an exact function of the design?)";
     return nanRow(feature, nUnits, why, randomSlope);
   }
   const beta = fit.beta[k * p + DID_INDEX];
@@ -194,8 +194,18 @@ function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fi
 
 export type Progress = (done: number, total: number) => void;
 
-/** did_table_mixed on a built frame: every feature through the batch kernel, FDR over finite p. */
-export function fitMixedTable(frame: AnalysisFrame, opts: MixedOptions, onProgress?: Progress): MixedTable {
+/** A scan split into kernel-sized blocks: the standardised responses and the rows known before fitting. */
+export interface PreparedScan {
+  frame: AnalysisFrame;
+  opts: MixedOptions;
+  md: MixedDesign;
+  rows: (MixedRow | null)[];
+  blocks: { features: number[]; Y: Float64Array }[];
+  note: string; // said in every row's error (random slope on pseudobulk)
+  warnings: string[];
+}
+
+export function prepareScan(frame: AnalysisFrame, opts: MixedOptions): PreparedScan {
   const slope = opts.randomSlope ?? false;
   const doStd = opts.standardize ?? true;
   const md = mixedDesign(frame, opts);
@@ -208,49 +218,70 @@ export function fitMixedTable(frame: AnalysisFrame, opts: MixedOptions, onProgre
   }
   const m = frame.features.length;
   const rows: (MixedRow | null)[] = new Array(m).fill(null);
-  const block = Math.max(1, Math.min(FEATURE_BLOCK, m));
-  const Y = new Float64Array(block * n);
-  const slot: number[] = [];
-  const flush = () => {
-    if (slot.length === 0) return;
-    let fit: BatchFit;
-    try {
-      fit = fitBatch(md.design, Y.subarray(0, slot.length * n), { reml: opts.reml ?? true });
-    } catch (e) {
-      // A design that cannot be fitted at all (e.g. one arm only): every row says why, none crashes.
-      for (const f of slot) rows[f] = nanRow(frame.features[f], md.nUnits, (e as Error).message, slope);
-      slot.length = 0;
-      return;
-    }
-    slot.forEach((f, k) => {
-      if (fit.status[k] === FIT_STATUS.nonFinite) {
-        const y = Y.slice(k * n, (k + 1) * n);
-        const one = fitComplete(md, y, opts);
-        rows[f] = one.fit
-          ? rowFromFit(one.fit, 0, frame.features[f], md.nUnits, slope, note)
-          : nanRow(frame.features[f], md.nUnits, one.error, slope);
-      } else rows[f] = rowFromFit(fit, k, frame.features[f], md.nUnits, slope, note);
-    });
-    slot.length = 0;
-    onProgress?.(rows.filter((r) => r !== null).length, m);
-  };
+  const blocks: PreparedScan["blocks"] = [];
+  let cur: { features: number[]; Y: Float64Array } | null = null;
   for (let f = 0; f < m; f++) {
-    const raw = frame.values[f];
-    const y = doStd ? standardize(raw, MIXED_MIN_SD) : raw;
-    if (y === null) {
-      rows[f] = nanRow(frame.features[f], md.nUnits, "standardisation failed: sd < 1e-12 or not finite", slope);
-      continue;
+    // each block owns its buffer, so that it can be handed to a worker without copying
+    cur ??= { features: [], Y: new Float64Array(Math.min(FEATURE_BLOCK, m - f) * n) };
+    const at = cur.features.length * n;
+    if (doStd ? standardizeInto(frame.values[f], cur.Y, at, MIXED_MIN_SD) : unusableReason(frame.values[f], 0, true) === "" && (cur.Y.set(frame.values[f], at), true)) {
+      cur.features.push(f);
+    } else {
+      rows[f] = nanRow(frame.features[f], md.nUnits, unusableReason(frame.values[f], MIXED_MIN_SD, !doStd) || "standardisation failed", slope);
     }
-    Y.set(y, slot.length * n);
-    slot.push(f);
-    if (slot.length === block) flush();
+    if (cur.features.length * n === cur.Y.length || f === m - 1) {
+      if (cur.features.length > 0) blocks.push({ features: cur.features, Y: cur.Y.subarray(0, cur.features.length * n) });
+      cur = null;
+    }
   }
-  flush();
-  const out = rows as MixedRow[];
-  const fdr = applyFdr(out.map((r) => r.p_DiD));
-  out.forEach((r, i) => (r.FDR_DiD = fdr[i]));
-  const failed = out.filter((r) => !Number.isFinite(r.beta_DiD)).length;
-  return { rows: out, warnings, failed };
+  return { frame, opts, md, rows, blocks, note, warnings };
+}
+
+/** The rows of one fitted block (features with missing values are refitted on their complete rows). */
+export function finishBlock(scan: PreparedScan, features: number[], Y: Float64Array, result: { fit: BatchFit } | { error: string }): void {
+  const { frame, md, rows, note, opts } = scan;
+  const slope = opts.randomSlope ?? false;
+  const n = md.design.n;
+  if ("error" in result) {
+    // A design that cannot be fitted at all (e.g. one arm only): every row says why, none crashes.
+    for (const f of features) rows[f] = nanRow(frame.features[f], md.nUnits, result.error, slope);
+    return;
+  }
+  const fit = result.fit;
+  features.forEach((f, k) => {
+    if (fit.status[k] === FIT_STATUS.nonFinite) {
+      const one = fitComplete(md, Y.slice(k * n, (k + 1) * n), opts);
+      rows[f] = one.fit ? rowFromFit(one.fit, 0, frame.features[f], md.nUnits, slope, note) : nanRow(frame.features[f], md.nUnits, one.error, slope);
+    } else rows[f] = rowFromFit(fit, k, frame.features[f], md.nUnits, slope, note);
+  });
+}
+
+export function finishScan(scan: PreparedScan): MixedTable {
+  const rows = scan.rows as MixedRow[];
+  const fdr = applyFdr(rows.map((r) => r.p_DiD));
+  rows.forEach((r, i) => (r.FDR_DiD = fdr[i]));
+  const failed = rows.filter((r) => !Number.isFinite(r.beta_DiD)).length;
+  return { rows, warnings: scan.warnings, failed };
+}
+
+function fitBlock(design: BatchDesign, Y: Float64Array, opts: MixedOptions): { fit: BatchFit } | { error: string } {
+  try {
+    return { fit: fitBatch(design, Y, { reml: opts.reml ?? true }) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** did_table_mixed on a built frame: every feature through the batch kernel, FDR over finite p. */
+export function fitMixedTable(frame: AnalysisFrame, opts: MixedOptions, onProgress?: Progress): MixedTable {
+  const scan = prepareScan(frame, opts);
+  let done = frame.features.length - scan.blocks.reduce((s, b) => s + b.features.length, 0);
+  for (const b of scan.blocks) {
+    finishBlock(scan, b.features, b.Y, fitBlock(scan.md.design, b.Y, opts));
+    done += b.features.length;
+    onProgress?.(done, frame.features.length);
+  }
+  return finishScan(scan);
 }
 
 /** The seed's did_mixed result keys plus the extensions. */

@@ -16,6 +16,7 @@ export interface AnalysisFrame {
   arm: string[];
   celltype?: string[]; // present when the scan is stratified by cell type
   nCells?: Float64Array; // cells averaged into each row (participant_visit only)
+  warnings?: string[]; // what building the frame dropped (e.g. participants without both visits)
   covariates: Covariate[];
   features: string[];
   values: Float64Array[]; // one column of length n per feature, in `features` order

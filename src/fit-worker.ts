@@ -1,0 +1,32 @@
+// A worker thread of the parallel scan: holds its own kernel instance and fits the blocks it is sent.
+import { parentPort } from "node:worker_threads";
+import { fitBatch } from "./kernel.js";
+import type { BatchDesign, BatchFit, KernelOptions } from "./types.js";
+
+export interface FitRequest {
+  block: number;
+  design: BatchDesign;
+  Y: Float64Array;
+  opts: KernelOptions;
+}
+
+export interface FitReply {
+  block: number;
+  fit?: BatchFit;
+  error?: string;
+}
+
+/** The typed arrays of a fit, handed back without copying. */
+export function fitBuffers(fit: BatchFit): ArrayBuffer[] {
+  const arrays = [fit.beta, fit.se, fit.df, fit.covRe, fit.scale, fit.logLik, fit.theta, fit.converged, fit.singular, fit.iterations, fit.status];
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+parentPort?.on("message", (req: FitRequest) => {
+  try {
+    const fit = fitBatch(req.design, req.Y, req.opts);
+    parentPort!.postMessage({ block: req.block, fit } satisfies FitReply, fitBuffers(fit));
+  } catch (e) {
+    parentPort!.postMessage({ block: req.block, error: (e as Error).message } satisfies FitReply);
+  }
+});
