@@ -15,6 +15,7 @@ let xt2: usize = 0;
 export let lastConverged: bool = true;
 
 export function setupOptim(): void {
+  Ev = allocF64(nth * nth);
   gt = allocF64(nth);
   gh = allocF64(nth);
   th1 = allocF64(1);
@@ -177,8 +178,38 @@ export function canonicalise(x: usize): void {
 }
 
 let gt: usize = 0; // gradient at trial points
+let Ev: usize = 0; // eigenvectors (columns)
+
+/** Cyclic Jacobi: a (symmetric nn x nn) -> diagonal of eigenvalues, v = eigenvectors in columns. */
+function jacobi(a: usize, v: usize, nn: i32): void {
+  for (let i = 0; i < nn; i++) for (let j = 0; j < nn; j++) st(v, i * nn + j, i == j ? 1.0 : 0.0);
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let off = 0.0, dia = 0.0;
+    for (let i = 0; i < nn; i++) { dia += ld(a, i * nn + i) * ld(a, i * nn + i); for (let j = 0; j < i; j++) off += ld(a, i * nn + j) * ld(a, i * nn + j); }
+    if (!(off > 1e-32 * dia)) break;
+    for (let pp = 0; pp < nn; pp++) for (let qq = pp + 1; qq < nn; qq++) {
+      const apq = ld(a, pp * nn + qq);
+      if (apq == 0) continue;
+      const th = (ld(a, qq * nn + qq) - ld(a, pp * nn + pp)) / (2 * apq);
+      const t = (th >= 0 ? 1.0 : -1.0) / (Math.abs(th) + Math.sqrt(th * th + 1));
+      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+      for (let k = 0; k < nn; k++) {
+        const akp = ld(a, k * nn + pp), akq = ld(a, k * nn + qq);
+        st(a, k * nn + pp, c * akp - s * akq); st(a, k * nn + qq, s * akp + c * akq);
+      }
+      for (let k = 0; k < nn; k++) {
+        const apk = ld(a, pp * nn + k), aqk = ld(a, qq * nn + k);
+        st(a, pp * nn + k, c * apk - s * aqk); st(a, qq * nn + k, s * apk + c * aqk);
+      }
+      for (let k = 0; k < nn; k++) {
+        const vkp = ld(v, k * nn + pp), vkq = ld(v, k * nn + qq);
+        st(v, k * nn + pp, c * vkp - s * vkq); st(v, k * nn + qq, s * vkp + c * vkq);
+      }
+    }
+  }
+}
 let gh: usize = 0; // gradient at x + h e_i
-export let gradErr: f64 = 0; // debug
+const DBG = false; // debug traces (needs an env.trace import)
 
 /** Newton on the analytic gradient, Hessian by forward differences of the gradient (nth extra gradients per
  * iteration), Levenberg damping when it is not positive definite, Armijo backtracking. Works over all of
@@ -190,9 +221,10 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
   let f = gradient(x, gr);
   lastConverged = false;
   if (!isFinite(f)) return f;
-  let mu = 0.0;
   for (let it = 0; it < maxIter; it++) {
     for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(gr, i, 0);
+    if (DBG) trace("it f x", 5, <f64>it, f, ld(x, 0), ld(x, 1), ld(x, 2));
+    if (DBG) trace("   g", 3, ld(gr, 0), ld(gr, 1), ld(gr, 2));
     // Hessian: forward differences of the analytic gradient
     for (let i = 0; i < nth; i++) st(xs, i, ld(x, i));
     for (let i = 0; i < nth; i++) {
@@ -216,49 +248,75 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
         st(H, i * nth + j, v); st(H, j * nth + i, v);
       }
     }
-    let accepted = false;
-    let dec = 0.0;
-    for (let tries = 0; tries < 40; tries++) {
-      let hmax = 0.0;
-      for (let i = 0; i < nth; i++) hmax = Math.max(hmax, Math.abs(ld(H, i * nth + i)));
-      for (let i = 0; i < nth * nth; i++) st(Hd, i, ld(H, i));
-      for (let i = 0; i < nth; i++) st(Hd, i * nth + i, ld(H, i * nth + i) + mu * (hmax + 1e-8));
-      if (!chol(Hd, nth, 1e-14)) { mu = mu == 0 ? 1e-6 : mu * 10; continue; }
-      for (let i = 0; i < nth; i++) st(dir, i, -ld(gr, i));
-      fwd(Hd, nth, dir, 1);
-      bwd(Hd, nth, dir, 1);
-      dec = 0.0;
-      for (let i = 0; i < nth; i++) { if ((mask >> i) & 1) st(dir, i, 0); dec -= ld(gr, i) * ld(dir, i); }
-      if (mu == 0 && dec < 1e-11 * (1 + Math.abs(f))) {
-        // converged: one last full step (no gradient needed), kept unless it is worse
-        for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + ld(dir, i));
-        const ft = criterion(xt);
-        if (ft <= f) { for (let i = 0; i < nth; i++) st(x, i, ld(xt, i)); f = ft; }
-        lastConverged = true;
-        return f;
+    // eigen-modified Newton: |lambda| (floored) on every eigen-direction, and a push along directions of
+    // negative curvature (F is even in the diagonal of Lambda's last column: theta there = 0 is an invariant
+    // plane, a saddle when its curvature is negative, and the gradient alone never leaves it)
+    let hdm = 0.0;
+    for (let i = 0; i < nth; i++) if (!((mask >> i) & 1)) hdm = Math.max(hdm, Math.abs(ld(H, i * nth + i)));
+    for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(H, i * nth + i, hdm > 0 ? hdm : 1.0);
+    for (let i = 0; i < nth * nth; i++) st(Hd, i, ld(H, i));
+    jacobi(Hd, Ev, nth);
+    let lmax = 0.0;
+    for (let k = 0; k < nth; k++) lmax = Math.max(lmax, Math.abs(ld(Hd, k * nth + k)));
+    const lfloor = 1e-9 * lmax + 1e-300;
+    let xn = 1.0;
+    for (let i = 0; i < nth; i++) xn = Math.max(xn, Math.abs(ld(x, i)));
+    let negCurv = false;
+    for (let i = 0; i < nth; i++) st(dir, i, 0);
+    for (let k = 0; k < nth; k++) {
+      const l = ld(Hd, k * nth + k);
+      let c = 0.0;
+      for (let i = 0; i < nth; i++) c += ld(Ev, i * nth + k) * ld(gr, i);
+      let sk = -c / Math.max(Math.abs(l), lfloor);
+      if (l < -1e-6 * lmax) {
+        negCurv = true;
+        const push = 0.1 * xn;
+        if (Math.abs(sk) < push) sk = c > 0 ? -push : push;
       }
-      if (dec < 1e-15 * (1 + Math.abs(f))) { lastConverged = true; return f; }
-      // line search (steps capped at 4 max(1, |x|) in the sup norm)
-      let xn = 1.0, dn = 0.0;
-      for (let i = 0; i < nth; i++) { xn = Math.max(xn, Math.abs(ld(x, i))); dn = Math.max(dn, Math.abs(ld(dir, i))); }
-      let alpha = dn > 4 * xn ? 4 * xn / dn : 1.0;
-      for (let ls = 0; ls < 30; ls++) {
-        for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + alpha * ld(dir, i));
-        const ft = gradient(xt, gt);
-        if (ft <= f - 1e-4 * alpha * dec || (ft < f && ls > 0)) {
-          for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); }
-          f = ft;
-          accepted = true;
-          break;
-        }
-        alpha *= 0.5;
-      }
-      if (accepted) { mu = mu * 0.1; if (mu < 1e-10) mu = 0; break; }
-      mu = mu == 0 ? 1e-4 : mu * 10;
+      for (let i = 0; i < nth; i++) st(dir, i, ld(dir, i) + sk * ld(Ev, i * nth + k));
     }
-    if (!accepted) { lastConverged = dec < 1e-9 * (1 + Math.abs(f)); gradient(x, gr); return f; }
+    let dec = 0.0;
+    for (let i = 0; i < nth; i++) { if ((mask >> i) & 1) st(dir, i, 0); dec -= ld(gr, i) * ld(dir, i); }
+    if (!negCurv && dec < 1e-11 * (1 + Math.abs(f))) {
+      // converged: one last full step (no gradient needed), kept unless it is worse
+      for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + ld(dir, i));
+      const ft = criterion(xt);
+      if (ft <= f) { for (let i = 0; i < nth; i++) st(x, i, ld(xt, i)); f = ft; }
+      lastConverged = true;
+      return f;
+    }
+    // line search (steps capped at 4 max(1, |x|) in the sup norm)
+    let dn = 0.0;
+    for (let i = 0; i < nth; i++) dn = Math.max(dn, Math.abs(ld(dir, i)));
+    let alpha = dn > 4 * xn ? 4 * xn / dn : 1.0;
+    let accepted = false;
+    for (let ls = 0; ls < 40; ls++) {
+      for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + alpha * ld(dir, i));
+      const ft = gradient(xt, gt);
+      if (ft < f - 1e-4 * alpha * dec || (ls > 0 && ft < f)) {
+        for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); }
+        f = ft;
+        accepted = true;
+        break;
+      }
+      alpha *= 0.5;
+    }
+    if (!accepted) { lastConverged = !negCurv && dec < 1e-9 * (1 + Math.abs(f)); return f; }
   }
   return f;
+}
+
+/** Is a diagonal of a column with off-diagonal elements ~0 relative to theta? */
+function ridge(x: usize): bool {
+  if (diagCov) return false;
+  let xn = 0.0;
+  for (let i = 0; i < nth; i++) xn = Math.max(xn, Math.abs(ld(x, i)));
+  let idx = 0;
+  for (let j = 0; j < q - 1; j++) {
+    if (Math.abs(ld(x, idx)) < 1e-2 * xn) return true;
+    idx += q - j;
+  }
+  return false;
 }
 
 function setStart(x: usize, sc: f64): void {
@@ -273,25 +331,32 @@ export function optimGeneral(x: usize): f64 {
   setStart(x, 1.0);
   let f = newton(x, 0, 100);
   let conv = lastConverged;
-  if (!conv || !isFinite(f)) {
+  // A diagonal of a column other than the last one near 0 (e.g. the intercept variance with a non-zero slope
+  // variance) can be a separate local optimum along a flat ridge: then the other starts are tried as well.
+  const rdg = ridge(x);
+  if (!conv || !isFinite(f) || rdg) {
     const sc = [0.25, 4.0, 0.05];
     for (let r = 0; r < 3; r++) {
       setStart(xt2, sc[r]);
       const fr = newton(xt2, 0, 100);
       if (fr < f || !isFinite(f)) { f = fr; conv = lastConverged; for (let i = 0; i < nth; i++) st(x, i, ld(xt2, i)); }
-      if (conv) break;
+      if (conv && !(rdg && r == 0)) break;
     }
   }
   canonicalise(x);
+  let xn = 0.0;
+  for (let i = 0; i < nth; i++) xn = Math.max(xn, Math.abs(ld(x, i)));
   for (let i = 0; i < nth; i++) {
     if (!isDiag(i)) continue;
     const xi = ld(x, i);
-    if (xi == 0 || Math.abs(xi) >= 1e-4) continue;
+    const tiny = Math.abs(xi) < 1e-4;
+    if (xi == 0 || !(tiny || Math.abs(xi) < 1e-2 * xn)) continue;
     const save = saveBuf;
     for (let k = 0; k < nth; k++) st(save, k, ld(x, k));
     st(x, i, 0);
     const fs = newton(x, 1 << i, 100);
-    if (fs <= f + 1e-11 * Math.abs(f)) { f = fs; conv = conv || lastConverged; }
+    if (DBG) trace("snap i f fs", 3, <f64>i, f, fs);
+    if (tiny ? fs <= f + 1e-11 * Math.abs(f) : fs <= f) { f = fs; conv = conv || lastConverged; }
     else { for (let k = 0; k < nth; k++) st(x, k, ld(save, k)); }
     canonicalise(x);
   }

@@ -47,3 +47,5 @@ export const AGREEMENT_ALPHA = 0.05;
 
 /** Features per kernel call: bounds the Y buffer (block x rows doubles) and paces the progress bar. */
 export const FEATURE_BLOCK = 2048;
+/** Smallest block worth sending to a worker thread (smaller scans stay on the calling thread). */
+export const MIN_PARALLEL_BLOCK = 256;

@@ -205,7 +205,7 @@ export interface PreparedScan {
   warnings: string[];
 }
 
-export function prepareScan(frame: AnalysisFrame, opts: MixedOptions): PreparedScan {
+export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, blockSize = FEATURE_BLOCK): PreparedScan {
   const slope = opts.randomSlope ?? false;
   const doStd = opts.standardize ?? true;
   const md = mixedDesign(frame, opts);
@@ -222,7 +222,7 @@ export function prepareScan(frame: AnalysisFrame, opts: MixedOptions): PreparedS
   let cur: { features: number[]; Y: Float64Array } | null = null;
   for (let f = 0; f < m; f++) {
     // each block owns its buffer, so that it can be handed to a worker without copying
-    cur ??= { features: [], Y: new Float64Array(Math.min(FEATURE_BLOCK, m - f) * n) };
+    cur ??= { features: [], Y: new Float64Array(Math.min(blockSize, m - f) * n) };
     const at = cur.features.length * n;
     if (doStd ? standardizeInto(frame.values[f], cur.Y, at, MIXED_MIN_SD) : unusableReason(frame.values[f], 0, true) === "" && (cur.Y.set(frame.values[f], at), true)) {
       cur.features.push(f);

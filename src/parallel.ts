@@ -1,7 +1,8 @@
 // Scans on worker threads (Node only: kept out of api.ts, which is also bundled for browsers).
 import { availableParallelism, cpus } from "node:os";
 import { prepareScan, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
-import { fitBlocksParallel } from "./pool.js";
+import { FitPool } from "./pool.js";
+import { FEATURE_BLOCK, MIN_PARALLEL_BLOCK } from "./columns.js";
 import { frameOf, mixedOptions, didTable, mergeTables, compareOptions, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
 import type { AnalysisFrame } from "./types.js";
 
@@ -11,35 +12,61 @@ export function defaultThreads(): number {
 }
 
 /**
- * fitMixedTable with the kernel blocks fitted on `threads` worker threads. Every feature's fit is
+ * fitMixedTable with the kernel blocks fitted by a pool of worker threads. Every feature's fit is
  * independent of the others (no warm starts), so the rows are identical to the one-thread run.
  */
-export async function fitMixedTableParallel(frame: AnalysisFrame, opts: MixedOptions, threads: number, onProgress?: Progress): Promise<MixedTable> {
-  const scan = prepareScan(frame, opts);
-  if (threads <= 1 || scan.blocks.length <= 1) return fitMixedTable(frame, opts, onProgress);
-  // the workers get copies (buffers are transferred); the originals stay for refits of missing values
-  const copies = scan.blocks.map((b) => b.Y.slice());
-  let done = frame.features.length - scan.blocks.reduce((s, b) => s + b.features.length, 0);
-  const results = await fitBlocksParallel(scan.md.design, copies, { reml: opts.reml ?? true }, threads, (i) => {
-    done += scan.blocks[i].features.length;
-    onProgress?.(done, frame.features.length);
-  });
-  scan.blocks.forEach((b, i) => finishBlock(scan, b.features, b.Y, results[i]));
-  return finishScan(scan);
+export async function fitMixedTableParallel(frame: AnalysisFrame, opts: MixedOptions, pool: FitPool | number, onProgress?: Progress): Promise<MixedTable> {
+  const threads = typeof pool === "number" ? pool : pool.threads;
+  // a few blocks per worker, so that the workers finish together
+  const scan = prepareScan(frame, opts, Math.max(MIN_PARALLEL_BLOCK, Math.min(FEATURE_BLOCK, Math.ceil(frame.features.length / (4 * threads)))));
+  if (scan.blocks.length <= 1 || (typeof pool === "number" && pool <= 1)) return fitMixedTable(frame, opts, onProgress);
+  const own = typeof pool === "number" ? new FitPool(Math.min(pool, scan.blocks.length)) : null;
+  try {
+    // the workers get copies (buffers are transferred); the originals stay for refits of missing values
+    const copies = scan.blocks.map((b) => b.Y.slice());
+    let done = frame.features.length - scan.blocks.reduce((s, b) => s + b.features.length, 0);
+    const results = await (own ?? (pool as FitPool)).fit(scan.md.design, copies, { reml: opts.reml ?? true }, (i) => {
+      done += scan.blocks[i].features.length;
+      onProgress?.(done, frame.features.length);
+    });
+    scan.blocks.forEach((b, i) => finishBlock(scan, b.features, b.Y, results[i]));
+    return finishScan(scan);
+  } finally {
+    await own?.close();
+  }
 }
 
-/** didTableMixed on `opts.threads` worker threads (default: all cores). */
-export async function didTableMixedParallel(data: DataInput, opts: ScanOptions): Promise<MixedTable> {
-  const frame = frameOf(data, opts);
-  const t = await fitMixedTableParallel(frame, mixedOptions(opts), opts.threads ?? defaultThreads(), opts.onProgress);
+/** A pool for a scan's options (none for one thread); started before the file is read, so it boots meanwhile. */
+function poolFor(opts: ScanOptions): FitPool | null {
+  const threads = opts.threads ?? defaultThreads();
+  return threads > 1 ? new FitPool(threads) : null;
+}
+
+async function mixedWith(pool: FitPool | null, frame: AnalysisFrame, opts: ScanOptions): Promise<MixedTable> {
+  const t = await fitMixedTableParallel(frame, mixedOptions(opts), pool ?? 1, opts.onProgress);
   if (frame.warnings) t.warnings.unshift(...frame.warnings);
   return t;
 }
 
+/** didTableMixed on `opts.threads` worker threads (default: all cores); the same rows as didTableMixed. */
+export async function didTableMixedParallel(data: DataInput, opts: ScanOptions): Promise<MixedTable> {
+  const pool = poolFor(opts);
+  try {
+    return await mixedWith(pool, frameOf(data, opts), opts);
+  } finally {
+    await pool?.close();
+  }
+}
+
 /** compareFixedVsMixed with the mixed scan on worker threads. */
 export async function compareFixedVsMixedParallel(data: DataInput, opts: ScanOptions): Promise<CompareTable> {
-  const frame = frameOf(data, opts);
-  const plain = compareOptions(opts);
-  const fixed = didTable(frame, { ...plain, randomSlope: false });
-  return mergeTables(fixed, await didTableMixedParallel(frame, plain));
+  const pool = poolFor(opts);
+  try {
+    const plain = compareOptions(opts);
+    const frame = frameOf(data, plain);
+    const fixed = didTable(frame, { ...plain, randomSlope: false });
+    return mergeTables(fixed, await mixedWith(pool, frame, plain));
+  } finally {
+    await pool?.close();
+  }
 }

@@ -17,43 +17,55 @@ function workerPath(): string {
 
 export type BlockResult = { fit: BatchFit } | { error: string };
 
-/**
- * Fit every block of responses (each m_b x n, feature-major) that shares `design` on `threads` workers.
- * `onBlock` is called in completion order (for progress); the returned array is in block order.
- */
-export async function fitBlocksParallel(
-  design: BatchDesign,
-  blocks: Float64Array[],
-  opts: KernelOptions,
-  threads: number,
-  onBlock?: (index: number, result: BlockResult) => void,
-): Promise<BlockResult[]> {
-  const results: BlockResult[] = new Array(blocks.length);
-  const nWorkers = Math.max(1, Math.min(threads, blocks.length));
-  const path = workerPath();
-  let next = 0;
-  const run = (worker: Worker) =>
-    new Promise<void>((resolve, reject) => {
-      const send = () => {
-        if (next >= blocks.length) return resolve();
-        const block = next++;
-        const Y = blocks[block];
-        worker.postMessage({ block, design, Y, opts }, [Y.buffer as ArrayBuffer]);
-      };
-      worker.on("message", (r: FitReply) => {
-        results[r.block] = r.fit ? { fit: r.fit } : { error: r.error ?? "worker failed" };
-        onBlock?.(r.block, results[r.block]);
+/** Workers that each hold a kernel instance. Start it early (it boots while the caller reads its file). */
+export class FitPool {
+  private readonly workers: Worker[];
+
+  constructor(readonly threads: number) {
+    const path = workerPath();
+    this.workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(path));
+  }
+
+  /**
+   * Fit every block of responses (each m_b x n, feature-major, its buffer handed to the worker) that
+   * shares `design`. `onBlock` is called in completion order (progress); the result is in block order.
+   */
+  fit(design: BatchDesign, blocks: Float64Array[], opts: KernelOptions, onBlock?: (index: number) => void): Promise<BlockResult[]> {
+    const results: BlockResult[] = new Array(blocks.length);
+    let next = 0;
+    const run = (worker: Worker) =>
+      new Promise<void>((resolve, reject) => {
+        const send = () => {
+          if (next >= blocks.length) {
+            worker.off("message", onMessage).off("error", reject);
+            return resolve();
+          }
+          const block = next++;
+          const Y = blocks[block];
+          worker.postMessage({ block, design, Y, opts }, [Y.buffer as ArrayBuffer]);
+        };
+        const onMessage = (r: FitReply) => {
+          results[r.block] = r.fit ? { fit: r.fit } : { error: r.error ?? "worker failed" };
+          onBlock?.(r.block);
+          send();
+        };
+        worker.on("message", onMessage).on("error", reject);
         send();
       });
-      worker.on("error", reject);
-      worker.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`fit worker exited with code ${code}`))));
-      send();
-    });
-  const workers = Array.from({ length: nWorkers }, () => new Worker(path));
-  try {
-    await Promise.all(workers.map(run));
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    return Promise.all(this.workers.map(run)).then(() => results);
   }
-  return results;
+
+  close(): Promise<unknown> {
+    return Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** One-off: a pool for these blocks, closed afterwards. */
+export async function fitBlocksParallel(design: BatchDesign, blocks: Float64Array[], opts: KernelOptions, threads: number, onBlock?: (index: number) => void): Promise<BlockResult[]> {
+  const pool = new FitPool(Math.min(threads, blocks.length));
+  try {
+    return await pool.fit(design, blocks, opts, onBlock);
+  } finally {
+    await pool.close();
+  }
 }
