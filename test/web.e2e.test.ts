@@ -170,6 +170,39 @@ suite("browser build (dist-web) in headless Chromium", () => {
     await page.getByTestId("control").selectOption("Control");
   }, 60_000);
 
+  it("names a missing design column", async () => {
+    await page.getByTestId("file-input").setInputFiles(join(root, "test", "fixtures", "variants", "bad_encoding.h5ad"));
+    await page.getByTestId("run").waitFor({ state: "visible", timeout: 30_000 });
+    await page.getByTestId("run").click();
+    const err = page.getByTestId("error");
+    await err.waitFor({ state: "visible", timeout: 30_000 });
+    expect(await err.textContent()).toContain("participant column 'participant_id' not found");
+  }, 60_000);
+
+  it("the embeddable library (dist-web/trialmix.js) runs a scan on bytes in the page's main thread", async () => {
+    const bytes = readFileSync(example).toString("base64");
+    // a string, not a function: vitest would rewrite the function's import() for Node
+    const script = `(async () => {
+      const tm = await import(new URL("./trialmix.js", location.href).href);
+      await tm.initTrialmix();
+      const u8 = Uint8Array.from(atob(${JSON.stringify(bytes)}), (c) => c.charCodeAt(0));
+      const ad = await tm.openH5adFile(u8, { name: "example.h5ad" });
+      try {
+        const t = tm.didTableMixed(ad, { visits: ["Pre", "Post"] });
+        return { n: t.rows.length, first: t.rows[0].feature, beta: t.rows[0].beta_DiD, nObs: ad.nObs };
+      } finally {
+        ad.close();
+      }
+    })()`;
+    const out = (await page.evaluate(script)) as { n: number; first: string; beta: number; nObs: number };
+    expect(out.n).toBe(300);
+    expect(out.nObs).toBe(1474);
+    const cli = spawnSync(process.execPath, [join(root, "dist", "cli.js"), "mixed", example, "--visits", "Pre,Post", "--quiet"], { encoding: "utf8" });
+    const { header, rows } = parseDelimited(cli.stdout, ",");
+    expect(out.first).toBe(rows[0][header.indexOf("feature")]);
+    expect(close(out.beta, parseNumber(rows[0][header.indexOf("beta_DiD")]))).toBe(true);
+  }, 60_000);
+
   it("shows a clear message for a file that is not AnnData", async () => {
     const bad = join(artifacts, "not-anndata.h5ad");
     writeFileSync(bad, "feature,beta\nG1,0.5\nthis is a text file renamed .h5ad\n");

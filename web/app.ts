@@ -95,6 +95,7 @@ function onWorkerMessage(m: FromWorker): void {
     setRunning(false, "done");
     els.bar.max = 1;
     els.bar.value = 1;
+    setStatus(`done: ${m.rows.length} features`, "done");
     showWarnings(m.warnings);
     showResults(m.mode, m.rows, m.columns, m.ms);
   } else if (m.type === "error") {
@@ -211,7 +212,9 @@ function renderFileInfo(fi: FileInfo): void {
   const rows = fi.obs
     .map(
       (c) =>
-        `<tr><td class="mono">${escapeHtml(c.name)}</td><td>${kindLabel(c)}</td><td>${levels(c)}</td><td class="num">${c.nMissing || ""}</td></tr>`,
+        c.error
+          ? `<tr class="unreadable"><td class="mono">${escapeHtml(c.name)}</td><td>unreadable</td><td colspan="2">${escapeHtml(c.error)}</td></tr>`
+          : `<tr><td class="mono">${escapeHtml(c.name)}</td><td>${kindLabel(c)}</td><td>${levels(c)}</td><td class="num">${c.nMissing || ""}</td></tr>`,
     )
     .join("");
   const mat = fi.kind === "table" ? "long table (features are its numeric columns)" : fi.matrix ? `X: ${fi.matrix.encoding}, ${fi.matrix.dtype}` : "no X";
@@ -297,7 +300,7 @@ function refreshCovariates(): void {
   const checked = new Set([...box.querySelectorAll<HTMLInputElement>("input:checked")].map((i) => i.value));
   box.innerHTML = "";
   for (const c of info?.obs ?? []) {
-    if (used.has(c.name)) continue;
+    if (used.has(c.name) || c.error) continue;
     if (c.kind === "string" && !c.levels) continue; // identifiers, barcodes
     const id = `cov-${c.name}`;
     const lab = document.createElement("label");
@@ -309,14 +312,15 @@ function refreshCovariates(): void {
 }
 
 function buildControls(fi: FileInfo): void {
-  const cols = fi.obs.map((c) => c.name);
-  const catLike = fi.obs.filter((c) => c.kind !== "float").map((c) => c.name);
+  const ok = fi.obs.filter((c) => !c.error);
+  const cols = ok.map((c) => c.name);
+  const catLike = ok.filter((c) => c.kind !== "float").map((c) => c.name);
   fillSelect(field("participant"), cols, DEFAULTS.participant);
   fillSelect(field("visit"), catLike, DEFAULTS.visit);
   fillSelect(field("arm"), catLike, DEFAULTS.arm);
   const none = ["(none)"];
   fillSelect(field("celltype"), [...none, ...catLike], "(none)");
-  fillSelect(field("crossover"), [...none, ...fi.obs.filter((c) => c.kind === "bool" || c.kind === "int" || c.kind === "categorical").map((c) => c.name)], "(none)");
+  fillSelect(field("crossover"), [...none, ...ok.filter((c) => c.kind === "bool" || c.kind === "int" || c.kind === "categorical").map((c) => c.name)], "(none)");
   fillSelect(field("layer"), ["X", ...fi.layers], "X");
   field("layer").disabled = fi.kind === "table";
   refreshArmLevels();
@@ -343,9 +347,20 @@ function optionsFromForm(): { mode: Mode; opts: RunOptions } {
   const v = (k: string) => field<HTMLSelectElement | HTMLInputElement>(k).value;
   const checked = (k: string) => field<HTMLInputElement>(k).checked;
   const mode = (els.form.querySelector<HTMLInputElement>("input[name=mode]:checked")?.value ?? "mixed") as Mode;
-  const base = v("baseline");
-  const follow = v("followup");
-  if (!base || !follow) throw new Error("choose the two visits to compare (baseline and follow-up)");
+  let base = v("baseline");
+  let follow = v("followup");
+  const designMissing = ["participant", "visit", "arm"].some((k) => !column(v(k)));
+  if (designMissing && (!base || !follow)) {
+    // a design column is not in the file: let the library name it (its one-line message)
+    base = "(baseline)";
+    follow = "(follow-up)";
+  }
+  if (!base || !follow) {
+    const visit = v("visit");
+    if (levelsOf(visit).length === 0)
+      throw new Error(`the visit column '${visit}' has no values${info?.nObs === 0 ? " (the file has 0 cells)" : ""}: nothing to compare`);
+    throw new Error("choose the two visits to compare (baseline and follow-up)");
+  }
   if (base === follow) throw new Error(`baseline and follow-up are both '${base}': choose two different visits`);
   const covs = [...$("covariates").querySelectorAll<HTMLInputElement>("input:checked")].map((i) => i.value);
   const feats = v("features")
@@ -489,6 +504,7 @@ function showResults(mode: Mode, rows: Row[], columns: string[], ms: number): vo
     `${mode}: ${rows.length} features, ${fitted} fitted` +
     (fdrKey ? `, ${sig} at FDR ≤ 0.05` : `, fixed and mixed agree on ${sig}`) +
     ` — ${ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`} in this tab`;
+  $("sig-label").textContent = mode === "compare" ? "p mixed < 0.05 only" : "FDR ≤ 0.05 only";
   renderPlots();
   renderTable();
   els.output.hidden = false;

@@ -11,6 +11,8 @@ export interface ColumnInfo {
   categories?: string[];
   ordered?: boolean;
   nMissing: number;
+  /** Set when the column cannot be read (an unknown encoding, a wrong length): it is left out of the choices. */
+  error?: string;
 }
 
 export interface FileInfo {

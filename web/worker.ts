@@ -24,7 +24,14 @@ const MAX_LEVELS = 500;
 function describe(src: DataSource, name: string, kind: "h5ad" | "table", openMs: number, mounted: boolean): FileInfo {
   const obs: ColumnInfo[] = [];
   for (const c of src.obsColumns) {
-    const col = src.obsColumn(c);
+    let col;
+    try {
+      col = src.obsColumn(c);
+    } catch (e) {
+      // one odd column must not stop the file from opening: the scan reads only the columns it uses
+      obs.push({ name: c, kind: "string", nMissing: 0, error: (e as Error).message.replace(/^[^:]*: \/obs\/[^:]*: /, "") });
+      continue;
+    }
     const info: ColumnInfo = { name: c, kind: col.kind, nMissing: col.nMissing };
     if (col.kind === "categorical") {
       info.categories = col.categories;
@@ -97,8 +104,13 @@ function run(id: number, mode: "mixed" | "fixed" | "compare", opts: ScanOptions)
   }
 }
 
-self.onmessage = async (ev: MessageEvent<ToWorker>) => {
-  const msg = ev.data;
+// Messages are handled one at a time, in order: a run sent while the file is still opening waits for it.
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  queue = queue.then(() => handle(ev.data));
+};
+
+async function handle(msg: ToWorker): Promise<void> {
   const id = msg.type === "run" ? msg.id : null;
   try {
     ready ??= initTrialmix({ wasmUrl: new URL("./trialmix.wasm", import.meta.url) });
@@ -110,4 +122,4 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     const known = err?.name === "H5adError" || err?.name === "TrialmixInputError";
     post({ type: "error", id, name: err?.name ?? "Error", message: known ? err.message : `internal error: ${err?.message ?? String(e)}` });
   }
-};
+}
