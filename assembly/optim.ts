@@ -1,7 +1,7 @@
 // Optimisers over theta, run entirely inside WASM.
 import { ld, st, allocF64 } from "./mem";
 import { chol, fwd, bwd } from "./linalg/chol";
-import { gradient, criterion, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, pwrss, n, p, useReml } from "./reml";
+import { yty, gradient, criterion, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, pwrss, n, p, useReml } from "./reml";
 
 let th1: usize = 0; // 1-vector for q = 1
 let xs: usize = 0; // scratch points
@@ -13,8 +13,15 @@ let xt: usize = 0;
 let saveBuf: usize = 0;
 let xt2: usize = 0;
 export let lastConverged: bool = true;
+/** theta beyond this (random-effect sd 1e6 x the residual sd), or a penalised residual below 1e-9 of y'y
+ * (sd ratio ~3e4): the criterion decreases without bound along the path (y is explained exactly by X and
+ * the random effects, the likelihood has no maximum): stop and report it (status failed). */
+const THETA_MAX: f64 = 1e6;
+const PWRSS_MIN: f64 = 1e-9;
+export let diverged = false;
 
 export function setupOptim(): void {
+  sv = allocF64(nth); yv = allocF64(nth); Hs = allocF64(nth);
   Ev = allocF64(nth * nth);
   gt = allocF64(nth);
   gh = allocF64(nth);
@@ -179,9 +186,10 @@ export function canonicalise(x: usize): void {
 
 let gt: usize = 0; // gradient at trial points
 let Ev: usize = 0; // eigenvectors (columns)
+let sv: usize = 0; let yv: usize = 0; let Hs: usize = 0; // BFGS
 
 /** Cyclic Jacobi: a (symmetric nn x nn) -> diagonal of eigenvalues, v = eigenvectors in columns. */
-function jacobi(a: usize, v: usize, nn: i32): void {
+export function jacobi(a: usize, v: usize, nn: i32): void {
   for (let i = 0; i < nn; i++) for (let j = 0; j < nn; j++) st(v, i * nn + j, i == j ? 1.0 : 0.0);
   for (let sweep = 0; sweep < 60; sweep++) {
     let off = 0.0, dia = 0.0;
@@ -209,22 +217,22 @@ function jacobi(a: usize, v: usize, nn: i32): void {
   }
 }
 let gh: usize = 0; // gradient at x + h e_i
-const DBG = false; // debug traces (needs an env.trace import)
 
 /** Newton on the analytic gradient, Hessian by forward differences of the gradient (nth extra gradients per
  * iteration), Levenberg damping when it is not positive definite, Armijo backtracking. Works over all of
  * R^nth (the criterion is invariant to column sign flips of Lambda: every optimum, also one with a diagonal
  * at its bound 0, is a stationary point there); the bounds are applied by canonicalise / the boundary snap.
- * mask bit i set = coordinate i fixed. Converged when the Newton decrement is below 1e-11 (1 + |f|), after
+ * mask bit i set = coordinate i fixed. Converged when the Newton decrement is below 1e-13 (1 + |f|), after
  * one more (full) Newton step from there (quadratic convergence: f is then exact to roundoff). */
 export function newton(x: usize, mask: i32, maxIter: i32): f64 {
   let f = gradient(x, gr);
   lastConverged = false;
   if (!isFinite(f)) return f;
+  let needFD = true; // H is refreshed by finite differences, else carried by BFGS updates
   for (let it = 0; it < maxIter; it++) {
     for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(gr, i, 0);
-    if (DBG) trace("it f x", 5, <f64>it, f, ld(x, 0), ld(x, 1), ld(x, 2));
-    if (DBG) trace("   g", 3, ld(gr, 0), ld(gr, 1), ld(gr, 2));
+    const fresh = needFD;
+    if (needFD) {
     // Hessian: forward differences of the analytic gradient
     for (let i = 0; i < nth; i++) st(xs, i, ld(x, i));
     for (let i = 0; i < nth; i++) {
@@ -247,6 +255,7 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
         const v = 0.5 * (ld(H, i * nth + j) + ld(H, j * nth + i));
         st(H, i * nth + j, v); st(H, j * nth + i, v);
       }
+    }
     }
     // eigen-modified Newton: |lambda| (floored) on every eigen-direction, and a push along directions of
     // negative curvature (F is even in the diagonal of Lambda's last column: theta there = 0 is an invariant
@@ -277,11 +286,17 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
     }
     let dec = 0.0;
     for (let i = 0; i < nth; i++) { if ((mask >> i) & 1) st(dir, i, 0); dec -= ld(gr, i) * ld(dir, i); }
-    if (!negCurv && dec < 1e-11 * (1 + Math.abs(f))) {
+    if (!negCurv && dec < 1e-13 * (1 + Math.abs(f))) {
+      // converged on a BFGS Hessian: confirm with a finite-difference one (curvature signs, decrement)
+      if (!fresh) { needFD = true; continue; }
       // converged: one last full step (no gradient needed), kept unless it is worse
+      // (f is flat to roundoff there: a step that leaves f equal to roundoff (1e-13) but makes the gradient smaller is
+      // taken too, so that theta is resolved in flat directions independently of roundoff in f)
       for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + ld(dir, i));
-      const ft = criterion(xt);
-      if (ft <= f) { for (let i = 0; i < nth; i++) st(x, i, ld(xt, i)); f = ft; }
+      const ft = gradient(xt, gt);
+      let g0 = 0.0, g1 = 0.0;
+      for (let i = 0; i < nth; i++) if (!((mask >> i) & 1)) { g0 += ld(gr, i) * ld(gr, i); g1 += ld(gt, i) * ld(gt, i); }
+      if (ft <= f || (ft <= f + 1e-13 * Math.abs(f) && g1 < g0)) { for (let i = 0; i < nth; i++) st(x, i, ld(xt, i)); f = ft; }
       lastConverged = true;
       return f;
     }
@@ -294,12 +309,37 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
       for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + alpha * ld(dir, i));
       const ft = gradient(xt, gt);
       if (ft < f - 1e-4 * alpha * dec || (ls > 0 && ft < f)) {
+        // BFGS update of H after a full, positive-curvature step; else a finite-difference Hessian next time
+        needFD = true;
+        if (ls == 0 && !negCurv) {
+          let sy = 0.0, ss = 0.0, yy = 0.0, sHs = 0.0;
+          for (let i = 0; i < nth; i++) {
+            if ((mask >> i) & 1) { st(sv, i, 0); st(yv, i, 0); continue; }
+            st(sv, i, ld(xt, i) - ld(x, i)); st(yv, i, ld(gt, i) - ld(gr, i));
+          }
+          for (let i = 0; i < nth; i++) {
+            let a = 0.0;
+            for (let j = 0; j < nth; j++) a += ld(H, i * nth + j) * ld(sv, j);
+            st(Hs, i, a);
+            sy += ld(sv, i) * ld(yv, i); ss += ld(sv, i) * ld(sv, i); yy += ld(yv, i) * ld(yv, i); sHs += ld(sv, i) * a;
+          }
+          if (sy > 1e-10 * Math.sqrt(ss * yy) && sHs > 0) {
+            for (let i = 0; i < nth; i++) for (let j = 0; j < nth; j++)
+              st(H, i * nth + j, ld(H, i * nth + j) + ld(yv, i) * ld(yv, j) / sy - ld(Hs, i) * ld(Hs, j) / sHs);
+            needFD = false;
+          }
+        }
         for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); }
         f = ft;
         accepted = true;
         break;
       }
       alpha *= 0.5;
+    }
+    if (accepted) {
+      let big = 0.0;
+      for (let i = 0; i < nth; i++) big = Math.max(big, Math.abs(ld(x, i)));
+      if (big > THETA_MAX || pwrss < PWRSS_MIN * yty) { diverged = true; lastConverged = false; return f; }
     }
     if (!accepted) { lastConverged = !negCurv && dec < 1e-9 * (1 + Math.abs(f)); return f; }
   }
@@ -329,8 +369,10 @@ function setStart(x: usize, sc: f64): void {
  * exact boundary test for every diagonal that went to ~0 (refit with it fixed at 0, keep if no worse). */
 export function optimGeneral(x: usize): f64 {
   setStart(x, 1.0);
+  diverged = false;
   let f = newton(x, 0, 100);
   let conv = lastConverged;
+  if (diverged) { lastConverged = false; canonicalise(x); return criterion(x); }
   // A diagonal of a column other than the last one near 0 (e.g. the intercept variance with a non-zero slope
   // variance) can be a separate local optimum along a flat ridge: then the other starts are tried as well.
   const rdg = ridge(x);
@@ -340,7 +382,7 @@ export function optimGeneral(x: usize): f64 {
       setStart(xt2, sc[r]);
       const fr = newton(xt2, 0, 100);
       if (fr < f || !isFinite(f)) { f = fr; conv = lastConverged; for (let i = 0; i < nth; i++) st(x, i, ld(xt2, i)); }
-      if (conv && !(rdg && r == 0)) break;
+      if (conv) break;
     }
   }
   canonicalise(x);
@@ -350,12 +392,11 @@ export function optimGeneral(x: usize): f64 {
     if (!isDiag(i)) continue;
     const xi = ld(x, i);
     const tiny = Math.abs(xi) < 1e-4;
-    if (xi == 0 || !(tiny || Math.abs(xi) < 1e-2 * xn)) continue;
+    if (xi == 0 || !(tiny || Math.abs(xi) < 0.1 * xn)) continue;
     const save = saveBuf;
     for (let k = 0; k < nth; k++) st(save, k, ld(x, k));
     st(x, i, 0);
     const fs = newton(x, 1 << i, 100);
-    if (DBG) trace("snap i f fs", 3, <f64>i, f, fs);
     if (tiny ? fs <= f + 1e-11 * Math.abs(f) : fs <= f) { f = fs; conv = conv || lastConverged; }
     else { for (let k = 0; k < nth; k++) st(x, k, ld(save, k)); }
     canonicalise(x);

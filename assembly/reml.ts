@@ -63,7 +63,7 @@ export function setupWorkspace(): void {
   Ztyg = allocF64(G * q);
   gK = allocF64(q * q); gM = allocF64(q * q); gN = allocF64(q * q); gS = allocF64(q * q); gQ = allocF64(q * q);
   gKC = allocF64(q * q); gY = allocF64(q * p); ge = allocF64(q); gu = allocF64(q); gv = allocF64(q); gt = allocF64(q);
-  gradL = allocF64(nth); gradP = allocF64(nth);
+  gradL = allocF64(nth); gradP = allocF64(nth); gradAinv = allocF64(nth * p);
   thRow = alloc(<usize>(nth * 4 + 16)); thCol = alloc(<usize>(nth * 4 + 16));
   let idx = 0;
   if (diagCov) { for (let i = 0; i < q; i++) { sti(thRow, i, i); sti(thCol, i, i); } }
@@ -190,10 +190,57 @@ function evalGeneral(th: usize): void {
   finishFixed(s);
 }
 
+/** q = 2, unrolled (Lam = [[l11, 0], [l21, l22]]): same algebra as evalGeneral. */
+function evalQ2(th: usize): void {
+  let l11: f64, l21: f64, l22: f64;
+  if (diagCov) { l11 = ld(th, 0); l21 = 0; l22 = ld(th, 1); }
+  else { l11 = ld(th, 0); l21 = ld(th, 1); l22 = ld(th, 2); }
+  copyBase();
+  let s = yty;
+  let lsum = 0.0, prod = 1.0;
+  for (let g = 0; g < G; g++) {
+    const Zg = ZtZg + (<usize>(g << 2) << 3);
+    const B0 = ZtXg + (<usize>(g * 2 * p) << 3);
+    const B1 = B0 + (<usize>p << 3);
+    const Zyg = Ztyg + (<usize>(g << 1) << 3);
+    const c11 = ld(Zg, 0), c12 = ld(Zg, 1), c22 = ld(Zg, 3);
+    const w11 = c11 * l11 + c12 * l21, w21 = c12 * l11 + c22 * l21, w22 = c22 * l22;
+    const t11 = l11 * w11 + l21 * w21 + 1.0;
+    const t21 = l22 * w21;
+    const t22 = l22 * w22 + 1.0;
+    const L11 = Math.sqrt(t11);
+    const L21 = t21 / L11;
+    const d22 = t22 - L21 * L21;
+    const L22 = Math.sqrt(d22);
+    prod *= t11 * d22;
+    if (prod > 1e150 || prod < 1e-150) { lsum += Math.log(prod); prod = 1.0; }
+    const i11 = 1.0 / L11, i22 = 1.0 / L22;
+    const y0 = ld(Zyg, 0), y1 = ld(Zyg, 1);
+    const cu0 = (l11 * y0 + l21 * y1) * i11;
+    const cu1 = (l22 * y1 - L21 * cu0) * i22;
+    // RZX rows into the workspace
+    for (let j = 0; j < p; j++) {
+      const b0 = ld(B0, j), b1 = ld(B1, j);
+      const r0 = (l11 * b0 + l21 * b1) * i11;
+      st(RZX, j, r0);
+      st(RZX, p + j, (l22 * b1 - L21 * r0) * i22);
+    }
+    for (let i = 0; i < p; i++) {
+      const r0i = ld(RZX, i), r1i = ld(RZX, p + i);
+      const row = A + (<usize>(i * p) << 3);
+      for (let j = 0; j <= i; j++) st(row, j, ld(row, j) - (r0i * ld(RZX, j) + r1i * ld(RZX, p + j)));
+      st(r, i, ld(r, i) - (r0i * cu0 + r1i * cu1));
+    }
+    s -= cu0 * cu0 + cu1 * cu1;
+  }
+  ldL = lsum + Math.log(prod);
+  finishFixed(s);
+}
+
 /** Evaluate at theta; sets ldL, ldRX, pwrss, beta, chol(A). */
 export function evaluate(th: usize): void {
   nEval++;
-  if (q == 1) evalPooled(th); else evalGeneral(th);
+  if (q == 1) evalPooled(th); else if (q == 2) evalQ2(th); else evalGeneral(th);
 }
 
 export function criterionFromState(): f64 {
@@ -222,16 +269,74 @@ let gK: usize = 0; let gM: usize = 0; let gN: usize = 0; let gS: usize = 0; let 
 let gY: usize = 0; let ge: usize = 0; let gu: usize = 0; let gv: usize = 0; let gt: usize = 0;
 export let gradL: usize = 0; // nth: d(ldL + ldRX [REML]) / d theta
 export let gradP: usize = 0; // nth: d pwrss / d theta
+export let gradAinv: usize = 0; // nth x p: d (A^-1)_jj / d theta (only when gradient(.., .., true), REML)
 let thRow: usize = 0; let thCol: usize = 0; // theta index -> (row, col) of Lam
 
+/** The per-group loop of gradient() for q = 2, unrolled (gradAinv not computed). */
+function gradQ2(th: usize): void {
+  let l11: f64, l21: f64, l22: f64;
+  if (diagCov) { l11 = ld(th, 0); l21 = 0; l22 = ld(th, 1); }
+  else { l11 = ld(th, 0); l21 = ld(th, 1); l22 = ld(th, 2); }
+  let gl0 = 0.0, gl1 = 0.0, gl2 = 0.0, gp0 = 0.0, gp1 = 0.0, gp2 = 0.0;
+  for (let g = 0; g < G; g++) {
+    const Zg = ZtZg + (<usize>(g << 2) << 3);
+    const B0 = ZtXg + (<usize>(g * 2 * p) << 3);
+    const B1 = B0 + (<usize>p << 3);
+    const Zyg = Ztyg + (<usize>(g << 1) << 3);
+    const c11 = ld(Zg, 0), c12 = ld(Zg, 1), c22 = ld(Zg, 3);
+    const w11 = c11 * l11 + c12 * l21, w21 = c12 * l11 + c22 * l21, w12 = c12 * l22, w22 = c22 * l22;
+    const t11 = l11 * w11 + l21 * w21 + 1.0;
+    const t21 = l22 * w21;
+    const t22 = l22 * w22 + 1.0;
+    const idet = 1.0 / (t11 * t22 - t21 * t21);
+    // K = T^-1 Lam'
+    const k11 = t22 * l11 * idet, k12 = (t22 * l21 - t21 * l22) * idet;
+    const k21 = -t21 * l11 * idet, k22 = (t11 * l22 - t21 * l21) * idet;
+    // KC = K C
+    const kc11 = k11 * c11 + k12 * c12, kc12 = k11 * c12 + k12 * c22;
+    const kc21 = k21 * c11 + k22 * c12, kc22 = k21 * c12 + k22 * c22;
+    // e = c - B beta ; u = K e ; v = e - W u
+    let e0 = ld(Zyg, 0), e1 = ld(Zyg, 1);
+    for (let j = 0; j < p; j++) { const bj = ld(beta, j); e0 -= ld(B0, j) * bj; e1 -= ld(B1, j) * bj; }
+    const u0 = k11 * e0 + k12 * e1, u1 = k21 * e0 + k22 * e1;
+    const v0 = e0 - (w11 * u0 + w12 * u1), v1 = e1 - (w21 * u0 + w22 * u1);
+    gl0 += 2 * kc11; gl1 += 2 * kc12; gl2 += 2 * kc22;
+    gp0 -= 2 * v0 * u0; gp1 -= 2 * v1 * u0; gp2 -= 2 * v1 * u1;
+    if (useReml) {
+      // S = B A^-1 B'
+      let s00 = 0.0, s01 = 0.0, s11 = 0.0;
+      for (let i = 0; i < p; i++) {
+        const row = Ainv + (<usize>(i * p) << 3);
+        let y0 = 0.0, y1 = 0.0;
+        for (let k = 0; k < p; k++) { const a = ld(row, k); y0 += ld(B0, k) * a; y1 += ld(B1, k) * a; }
+        const b0 = ld(B0, i), b1 = ld(B1, i);
+        s00 += y0 * b0; s01 += y0 * b1; s11 += y1 * b1;
+      }
+      // N' = I - Lam KC ; Q = K S N'
+      const n11 = 1.0 - l11 * kc11, n12 = -l11 * kc12;
+      const n21 = -(l21 * kc11 + l22 * kc21), n22 = 1.0 - (l21 * kc12 + l22 * kc22);
+      const m11 = k11 * s00 + k12 * s01, m12 = k11 * s01 + k12 * s11;
+      const m21 = k21 * s00 + k22 * s01, m22 = k21 * s01 + k22 * s11;
+      gl0 -= 2 * (m11 * n11 + m12 * n21); // Q[0][0]
+      gl1 -= 2 * (m11 * n12 + m12 * n22); // Q[0][1]
+      gl2 -= 2 * (m21 * n12 + m22 * n22); // Q[1][1]
+    }
+  }
+  if (diagCov) { st(gradL, 0, gl0); st(gradL, 1, gl2); st(gradP, 0, gp0); st(gradP, 1, gp2); }
+  else { st(gradL, 0, gl0); st(gradL, 1, gl1); st(gradL, 2, gl2); st(gradP, 0, gp0); st(gradP, 1, gp1); st(gradP, 2, gp2); }
+}
+
 /** Criterion and its gradient at theta (out: nth). Also leaves gradL, gradP and the evaluate() state. */
-export function gradient(th: usize, out: usize): f64 {
+export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
   evaluate(th);
   const f = criterionFromState();
   if (!isFinite(f)) { for (let t = 0; t < nth; t++) st(out, t, 0); return f; }
   if (useReml) computeAinv();
   for (let t = 0; t < nth; t++) { st(gradL, t, 0); st(gradP, t, 0); }
-  for (let g = 0; g < G; g++) {
+  const wa = wantAinv && useReml;
+  if (wa) for (let t = 0; t < nth * p; t++) st(gradAinv, t, 0);
+  if (q == 2 && !wa) { gradQ2(th); }
+  else for (let g = 0; g < G; g++) {
     const Zg = ZtZg + (<usize>(g * q * q) << 3);
     const ZXg = ZtXg + (<usize>(g * q * p) << 3);
     const Zyg = Ztyg + (<usize>(g * q) << 3);
@@ -303,6 +408,35 @@ export function gradient(th: usize, out: usize): f64 {
         let a = 0.0;
         for (let k = 0; k < q; k++) a += ld(gM, i * q + k) * ld(gN, k * q + j);
         st(gQ, i * q + j, a);
+      }
+      if (wa) {
+        // d(A^-1)_jj = a_j' (sum_g B_g' dM_g B_g) a_j = 2 sum_g (N_g w)' dLam (K_g w), w = B_g A^-1 e_j = Y e_j
+        for (let c = 0; c < p; c++) {
+          for (let i = 0; i < q; i++) {
+            let a = 0.0;
+            for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(gY, k * p + c);
+            st(gu, i, a); // K w (gu/gv are recomputed below for the residual)
+          }
+          for (let i = 0; i < q; i++) {
+            let a = ld(gY, i * p + c);
+            for (let k = 0; k < q; k++) a -= ld(W, i * q + k) * ld(gu, k);
+            st(gv, i, a);
+          }
+          for (let t = 0; t < nth; t++) {
+            const ti = ldi(thRow, t), tj = ldi(thCol, t);
+            st(gradAinv, t * p + c, ld(gradAinv, t * p + c) + 2 * ld(gv, ti) * ld(gu, tj));
+          }
+        }
+        for (let i = 0; i < q; i++) {
+          let a = 0.0;
+          for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(ge, k);
+          st(gu, i, a);
+        }
+        for (let i = 0; i < q; i++) {
+          let a = ld(ge, i);
+          for (let k = 0; k < q; k++) a -= ld(W, i * q + k) * ld(gu, k);
+          st(gv, i, a);
+        }
       }
     }
     for (let t = 0; t < nth; t++) {

@@ -100,7 +100,7 @@ export function fitLmm(input: LmmInput): LmmFit {
   const fit = fitBatchFull({ n, p, q, X, Z, groups, G }, y, { reml, covariance }, true);
   const st = fit.status[0];
   if (st === FIT_STATUS.rankDeficient) throw new Error(`X is rank deficient (its ${p} columns are linearly dependent): expected a full-column-rank fixed-effects design`);
-  if (st !== FIT_STATUS.ok) throw new Error(`the fit failed (status ${st}): the REML/ML criterion could not be evaluated, or y is fitted exactly by X (zero residual variance); expected a response with residual variation`);
+  if (st !== FIT_STATUS.ok) throw new Error(`the fit failed (status ${st}): the REML/ML criterion could not be evaluated, or y is fitted exactly by X (zero residual variance), or, with random slopes, exactly by X and each group's own Z columns (the likelihood then has no maximum); expected a response with residual variation`);
   const ex = fit.extras!;
   const beta = Array.from(fit.beta);
   const se = Array.from(fit.se);
@@ -123,7 +123,7 @@ export function fitLmm(input: LmmInput): LmmFit {
   if (singular) warnings.push("boundary (singular) fit: a random-effect variance is estimated as 0 (or a correlation as +-1)");
   const theta = Array.from(fit.theta);
   const optSummary: OptSummary = {
-    optimizer: q === 1 ? "brent (exact boundary test at theta = 0)" : "damped Newton, finite-difference derivatives",
+    optimizer: q === 1 ? "brent (exact boundary test at theta = 0)" : "Newton on the analytic gradient (Hessian from gradient differences, BFGS updates), exact boundary test",
     ftolRel: 1e-10,
     evaluations: fit.iterations[0],
     finalObjective: ex.objective[0],
