@@ -223,6 +223,12 @@ function summary(cmd: string, rows: Row[], out: string | undefined, warnings: st
   );
 }
 
+/** ", N without fixed statistics" when some rows of a comparison have no estimate on that side. */
+function noStats(rows: object[], key: string, what: string): string {
+  const n = rows.filter((r) => !Number.isFinite((r as Record<string, unknown>)[key] as number)).length;
+  return n > 0 ? `, ${n} without ${what} statistics` : "";
+}
+
 async function runScan(cmd: "mixed" | "fixed" | "compare", input: string, v: Values): Promise<void> {
   const opts = scanOptions(v);
   if (v.out !== undefined) checkOut(v.out);
@@ -245,7 +251,10 @@ async function runScan(cmd: "mixed" | "fixed" | "compare", input: string, v: Val
     for (const w of new Set(t.warnings)) process.stderr.write(`trialmix: warning: ${w}\n`);
     const agree = t.rows.filter((r) => r.agreement).length;
     process.stderr.write(
-      `trialmix compare: ${t.rows.length} features, fixed and mixed agree on ${agree}` + (v.out ? `; wrote ${v.out}` : "") + "\n",
+      `trialmix compare: ${t.rows.length} features, fixed and mixed agree on ${agree}` +
+        `${noStats(t.rows, "beta_fixed", "fixed")}${noStats(t.rows, "beta_mixed", "mixed")}` +
+        (v.out ? `; wrote ${v.out}` : "") +
+        "\n",
     );
   }
 }

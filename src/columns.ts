@@ -21,6 +21,28 @@ export function mixedColumns(randomSlope: boolean): string[] {
   return [...MIXED_SEED_COLUMNS, ...(randomSlope ? ["var_slope"] : []), ...MIXED_EXTRA_COLUMNS];
 }
 
+/** `trialmix fixed`: the seed package's did_table (FIXED.md), without / with the wild bootstrap. */
+export const FIXED_COLUMNS = [
+  "feature",
+  "beta_DiD",
+  "se_DiD",
+  "p_DiD",
+  "beta_time",
+  "p_time",
+  "n_units",
+  "resid_sd",
+  "cov_type_used",
+  "FDR_DiD",
+] as const;
+export const FIXED_BOOT_COLUMNS = [
+  ...FIXED_COLUMNS.slice(0, -1),
+  "p_DiD_boot",
+  "se_DiD_boot",
+  "ci_lo_boot",
+  "ci_hi_boot",
+  "FDR_DiD",
+] as const;
+
 /** `trialmix compare` (the seed's compare_fixed_vs_mixed). */
 export const COMPARE_COLUMNS = [
   "feature",

@@ -18,35 +18,8 @@ import { FIXED_MIN_SD } from "./columns.js";
 import { unusableReason } from "./frame.js";
 import type { AnalysisFrame } from "./types.js";
 
-/** Output columns of the fixed-effects table (FIXED.md), without / with the bootstrap. */
-export const FIXED_COLUMNS = [
-  "feature",
-  "beta_DiD",
-  "se_DiD",
-  "p_DiD",
-  "beta_time",
-  "p_time",
-  "n_units",
-  "resid_sd",
-  "cov_type_used",
-  "FDR_DiD",
-] as const;
-export const FIXED_BOOT_COLUMNS = [
-  "feature",
-  "beta_DiD",
-  "se_DiD",
-  "p_DiD",
-  "beta_time",
-  "p_time",
-  "n_units",
-  "resid_sd",
-  "cov_type_used",
-  "p_DiD_boot",
-  "se_DiD_boot",
-  "ci_lo_boot",
-  "ci_hi_boot",
-  "FDR_DiD",
-] as const;
+import { FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "./columns.js";
+export { FIXED_COLUMNS, FIXED_BOOT_COLUMNS };
 
 /**
  * Column order of a fixed table: from the options, or from the rows themselves (bootstrap

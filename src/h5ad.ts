@@ -87,8 +87,41 @@ export interface ReadH5adOptions {
 // readH5ad can be synchronous; in a browser, initTrialmix() awaits it first.
 
 /** Run fn with HDF5's diagnostic stack printing (written to fd 2 by the wasm module) muted. */
-function quiet<T>(fn: () => T): T {
-  return host.quiet(fn);
+function quiet<T>(fn: () => T, bytes = 0): T {
+  return limited(() => host.quiet(fn), bytes);
+}
+
+/** A read that made no progress inside the HDF5 library (a corrupt file can make it loop forever). */
+export class H5adStuckError extends H5adError {}
+
+// Every call into the HDF5 library runs under a time limit where the platform can interrupt
+// synchronous WebAssembly (Node: node:vm's timeout): 5 s (TRIALMIX_H5_TIMEOUT_MS) plus 1 s per
+// 16 MB requested. Without node:vm (browsers) calls run unguarded.
+interface VmLike {
+  createContext(o: object): object;
+  Script: new (code: string) => { runInContext(ctx: object, o: { timeout: number }): unknown };
+}
+const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; env?: Record<string, string | undefined> } }).process;
+const vm = nodeProcess?.getBuiltinModule?.("node:vm") as VmLike | undefined;
+const H5_TIMEOUT_MS = Number(nodeProcess?.env?.TRIALMIX_H5_TIMEOUT_MS) || 5000;
+const limiter = vm ? { ctx: vm.createContext({ f: null as null | (() => unknown) }) as { f: null | (() => unknown) }, script: new vm.Script("f()") } : null;
+let limitDepth = 0;
+
+function limited<T>(fn: () => T, bytes: number): T {
+  if (!limiter || limitDepth > 0) return fn();
+  const ms = Math.round(H5_TIMEOUT_MS + (bytes / 16e6) * 1000);
+  limitDepth++;
+  limiter.ctx.f = fn;
+  try {
+    return limiter.script.runInContext(limiter.ctx, { timeout: ms }) as T;
+  } catch (e) {
+    if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT")
+      throw new H5adStuckError(`the HDF5 library made no progress for ${(ms / 1000).toFixed(1)} s (a corrupt file?)`);
+    throw e;
+  } finally {
+    limiter.ctx.f = null;
+    limitDepth--;
+  }
 }
 
 function hasHdf5Signature(path: string): boolean {
@@ -112,16 +145,25 @@ const KNOWN_VERSIONS: Record<string, string> = {
   "nullable-string-array": "0.1.0",
 };
 
-function attrsOf(e: { attrs: Record<string, { json_value: unknown }> }): Record<string, unknown> {
+function attrsOf(e: { attrs: Record<string, { json_value: unknown }>; path?: string }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, a] of Object.entries(e.attrs)) {
+  return quiet(() => {
+    let attrs: Record<string, { json_value: unknown }>;
     try {
-      out[k] = a.json_value;
-    } catch {
-      out[k] = undefined; // references and other non-JSON attributes
+      attrs = e.attrs;
+    } catch (err) {
+      throw new H5adError(`${e.path ?? ""}: cannot list attributes (${(err as Error).message}); the file is corrupt`);
     }
-  }
-  return out;
+    for (const [k, a] of Object.entries(attrs)) {
+      try {
+        out[k] = limited(() => a.json_value, 0);
+      } catch (err) {
+        if (err instanceof H5adStuckError) throw err;
+        out[k] = undefined; // references and other non-JSON attributes
+      }
+    }
+    return out;
+  });
 }
 
 function strAttr(v: unknown): string | undefined {
@@ -203,10 +245,30 @@ export class H5ad implements DataSource {
   }
 
   private entity(path: string): unknown {
+    let e: unknown;
     try {
-      return quiet(() => this.file.get(path));
-    } catch {
+      e = quiet(() => this.file.get(path));
+    } catch (err) {
+      if (err instanceof H5adStuckError) this.fail(`/${path}`, err.message);
       return null;
+    }
+    // h5wasm reads a dataset's header lazily (shape, dtype): read it once here, where a
+    // corrupt header can still be reported as this file's problem
+    if (e instanceof h5wasm.Dataset)
+      try {
+        quiet(() => (e as H5Dataset).metadata);
+      } catch (err) {
+        this.fail(`/${path}`, `cannot read the dataset header (${(err as Error).message}); the file is corrupt`);
+      }
+    return e;
+  }
+
+  /** The members of a group; a corrupt link table is this file's problem (H5adError). */
+  keysOf(g: H5Group, path: string): string[] {
+    try {
+      return quiet(() => g.keys());
+    } catch (err) {
+      this.fail(path, `cannot list the group (${(err as Error).message}); the file is corrupt`);
     }
   }
 
@@ -252,7 +314,8 @@ export class H5ad implements DataSource {
   read(ds: H5Dataset, range?: [number, number]): unknown {
     if (!range) this.checkDeclared(ds);
     try {
-      return quiet(() => (range ? ds.slice([range]) : ds.value));
+      const n = range ? range[1] - range[0] : (ds.shape ?? []).reduce((a, b) => a * b, 1);
+      return quiet(() => (range ? ds.slice([range]) : ds.value), n * Math.max(8, ds.metadata?.size ?? 8));
     } catch (err) {
       this.fail(ds.path, `cannot read (${(err as Error).message}); the file may be truncated or corrupt`);
     }
@@ -296,7 +359,7 @@ export class H5ad implements DataSource {
       let cols: string[];
       if (typeof order === "string") cols = [order];
       else if (Array.isArray(order)) cols = order.filter((x) => typeof x === "string") as string[];
-      else cols = g.keys().filter((k) => k !== idx && k !== "__categories");
+      else cols = this.keysOf(g, "/obs").filter((k) => k !== idx && k !== "__categories");
       this._obsColumns = cols;
     }
     return this._obsColumns;
@@ -401,7 +464,7 @@ export class H5ad implements DataSource {
   get layers(): string[] {
     const e = this.entity("layers");
     if (!(e instanceof h5wasm.Group)) return [];
-    return (e as H5Group).keys();
+    return this.keysOf(e as H5Group, "/layers");
   }
 
   private matrixPath(layer?: string | null): string {
@@ -451,7 +514,7 @@ export class H5ad implements DataSource {
       this.checkDeclared(ds, Math.min(step, nr) * nc);
       for (let r0 = 0; r0 < nr; r0 += step) {
         const r1 = Math.min(nr, r0 + step);
-        const data = toNum(quiet(() => ds.slice([[r0, r1], []])));
+        const data = toNum(quiet(() => ds.slice([[r0, r1], []]), (r1 - r0) * nc * 8));
         yield { kind: "dense", rowStart: r0, rowEnd: r1, nCols: nc, data };
       }
       return;
@@ -572,6 +635,7 @@ export function readH5ad(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: R
     }
   } catch (err) {
     ad.close();
+    if (err instanceof H5adStuckError && !err.message.startsWith(name)) throw new H5adStuckError(`${name}: ${err.message}`);
     throw err;
   }
   return ad;
@@ -592,7 +656,7 @@ export function inspectH5ad(file: string | Uint8Array | ArrayBuffer | H5ad): Ins
   const ad = file instanceof H5ad ? file : readH5ad(file);
   try {
     let X: InspectResult["X"] = null;
-    if (ad.file.get("X")) {
+    if (quiet(() => { try { return ad.file.get("X"); } catch { return null; } })) {
       const mi = ad.matrixInfo();
       X = { encoding: mi.encoding, dtype: mi.dtype };
     }

@@ -96,6 +96,31 @@ export function groupIndex(labels: ArrayLike<string>): { index: Int32Array; coun
   return { index, count: map.size };
 }
 
+/**
+ * The frame without rows whose numeric covariates (among `names`) are missing or infinite:
+ * complete cases, as patsy's formula handling and the fixed-effects model do.
+ */
+export function completeCovariateRows(frame: AnalysisFrame, names: string[]): { frame: AnalysisFrame; dropped: number } {
+  const covs = frame.covariates.filter((c) => c.kind === "numeric" && names.includes(c.name));
+  const n = frame.participant.length;
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) if (covs.every((c) => Number.isFinite((c.values as Float64Array)[i]))) keep.push(i);
+  if (keep.length === n) return { frame, dropped: 0 };
+  const pick = <T>(a: ArrayLike<T>): T[] => keep.map((i) => a[i]);
+  const pickF = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]);
+  const sub: AnalysisFrame = {
+    ...frame,
+    participant: pick(frame.participant),
+    visit: pick(frame.visit),
+    arm: pick(frame.arm),
+    covariates: frame.covariates.map((c) => (c.kind === "numeric" ? { ...c, values: pickF(c.values) } : { ...c, values: pick(c.values) })),
+    values: frame.values.map(pickF),
+  };
+  if (frame.celltype) sub.celltype = pick(frame.celltype);
+  if (frame.nCells) sub.nCells = pickF(frame.nCells);
+  return { frame: sub, dropped: n - keep.length };
+}
+
 /** The design restricted to rows where keep[i]; groups re-indexed so none is empty. */
 export function subsetDesign(d: BatchDesign, keep: ArrayLike<boolean>): BatchDesign {
   const rows: number[] = [];
@@ -208,9 +233,12 @@ export interface PreparedScan {
 export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, blockSize = FEATURE_BLOCK): PreparedScan {
   const slope = opts.randomSlope ?? false;
   const doStd = opts.standardize ?? true;
+  const cc = completeCovariateRows(frame, opts.covariates ?? []);
+  frame = cc.frame;
   const md = mixedDesign(frame, opts);
   const { n } = md.design;
   const warnings: string[] = [];
+  if (cc.dropped > 0) warnings.push(`${cc.dropped} rows with missing covariates dropped`);
   let note = "";
   if (slope && frame.unit === "participant_visit") {
     note = SLOPE_ON_PSEUDOBULK;
@@ -227,7 +255,7 @@ export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, blockSize 
     if (doStd ? standardizeInto(frame.values[f], cur.Y, at, MIXED_MIN_SD) : unusableReason(frame.values[f], 0, true) === "" && (cur.Y.set(frame.values[f], at), true)) {
       cur.features.push(f);
     } else {
-      rows[f] = nanRow(frame.features[f], md.nUnits, unusableReason(frame.values[f], MIXED_MIN_SD, !doStd) || "standardisation failed", slope);
+      rows[f] = nanRow(frame.features[f], md.nUnits, (doStd ? "standardisation failed: " : "") + (unusableReason(frame.values[f], MIXED_MIN_SD, !doStd) || "sd not finite"), slope);
     }
     if (cur.features.length * n === cur.Y.length || f === m - 1) {
       if (cur.features.length > 0) blocks.push({ features: cur.features, Y: cur.Y.subarray(0, cur.features.length * n) });
@@ -284,24 +312,8 @@ export function fitMixedTable(frame: AnalysisFrame, opts: MixedOptions, onProgre
   return finishScan(scan);
 }
 
-/** The seed's did_mixed result keys plus the extensions. */
-export interface DidMixedResult {
-  beta_DiD: number;
-  se_DiD: number;
-  p_DiD: number;
-  ci_lower: number;
-  ci_upper: number;
-  var_participant: number;
-  var_residual: number;
-  icc: number;
-  converged: boolean;
-  var_slope?: number;
-  df_DiD: number;
-  p_DiD_satterthwaite: number;
-  logLik: number;
-  singular: boolean;
-  error: string;
-}
+/** The seed's did_mixed result keys plus the extensions: a table row without the table's columns. */
+export type DidMixedResult = Omit<MixedRow, "feature" | "n_units" | "FDR_DiD">;
 
 export interface DidMixedOptions {
   outcome: string;
