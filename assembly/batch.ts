@@ -117,6 +117,11 @@ function satterthwaite(theta: usize, outDf: usize): void {
 }
 
 /** BLUPs and conditional variances for every group at the current theta/beta/s2. */
+/** 2^e exactly, for |e| within the normal range. */
+function pow2(e: i32): f64 {
+  return reinterpret<f64>(<u64>(e + 1023) << 52);
+}
+
 function ranef(theta: usize, s2: f64, outB: usize, outV: usize): void {
   const q = R.q, p = R.p;
   R.buildLambda(theta);
@@ -347,9 +352,26 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
       let i = 0;
       for (; i + 2 <= n; i += 2) v128.store(yc + (<usize>i << 3), f64x2.sub(v128.load(y + (<usize>i << 3)), vb));
       for (; i < n; i++) st(yc, i, ld(y, i) - ybar);
-      yy = dot(yc, yc, n);
       y = yc;
     }
+    // Scale by a power of two (exact: results unchanged) so that the largest |y| is near 1: the fit is
+    // equivariant in scale, and y near 1e+-300 would otherwise overflow or underflow y'y and pwrss.
+    let ymax = 0.0;
+    for (let i = 0; i < n; i++) ymax = Math.max(ymax, Math.abs(ld(y, i)));
+    if (!(ymax > 0)) { // y constant (with an intercept) or all zero: fitted exactly, no variance to estimate
+      fillNaN(f, p, q, nth, oBeta, oSe, oDf, oCov, oScale, oLL, oTheta);
+      sti(oStatus, f, STATUS_FAILED); store<u8>(oConv + f, 0); store<u8>(oSing + f, 0); sti(oIter, f, 0);
+      if (oObj != 0) st(oObj, f, NaN);
+      continue;
+    }
+    const yexp = <i32>Math.max(-1000.0, Math.min(1000.0, Math.round(Math.log2(ymax))));
+    const ysc = pow2(yexp); // y = ysc * (scaled y)
+    if (yexp != 0) {
+      const inv = pow2(-yexp);
+      for (let i = 0; i < n; i++) st(yc, i, ld(y, i) * inv);
+      y = yc;
+    }
+    yy = dot(y, y, n);
     const Xty = R.Xty, Zty = R.Ztyg;
     for (let j = 0; j < p; j++) st(Xty, j, dot(XT + (<usize>(j * n) << 3), y, n));
     for (let j = 0; j < G * q; j++) st(Zty, j, 0);
@@ -422,11 +444,12 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
       if (oObj != 0) st(oObj, f, NaN);
       continue;
     }
-    const s2 = R.pwrss / <f64>(reml != 0 ? n - p : n);
+    const s2in = R.pwrss / <f64>(reml != 0 ? n - p : n); // on the scaled y
+    const s2 = s2in * ysc * ysc;
     R.computeAinv();
     for (let j = 0; j < p; j++) {
-      st(oBeta, f * p + j, ld(R.beta, j) + (j == icol ? ybar / ival : 0.0));
-      st(oSe, f * p + j, Math.sqrt(s2 * ld(R.Ainv, j * p + j)));
+      st(oBeta, f * p + j, ld(R.beta, j) * ysc + (j == icol ? ybar / ival : 0.0));
+      st(oSe, f * p + j, Math.sqrt(s2in * ld(R.Ainv, j * p + j)) * ysc); // no overflow of s2 on the way
     }
     if (oVcov != 0) for (let j = 0; j < p * p; j++) st(oVcov, f * p * p + j, s2 * ld(R.Ainv, j));
     R.buildLambda(theta);
@@ -441,9 +464,16 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
       if (isDiag(i) && Math.abs(ld(theta, i)) < 1e-4) sing = true;
     }
     st(oScale, f, s2);
-    st(oLL, f, -0.5 * crit);
-    if (oObj != 0) st(oObj, f, crit);
-    if (oRanef != 0) ranef(theta, s2, oRanef + (<usize>(f * G * q) << 3), oCondVar + (<usize>(f * G * q * q) << 3));
+    // the criterion of the unscaled y: pwrss carries ysc^2, so add (n - p) (or n) * log(ysc^2)
+    const critY = crit + <f64>(reml != 0 ? n - p : n) * 2.0 * <f64>yexp * Math.LN2;
+    st(oLL, f, -0.5 * critY);
+    if (oObj != 0) st(oObj, f, critY);
+    if (oRanef != 0) {
+      const ob = oRanef + (<usize>(f * G * q) << 3), ov = oCondVar + (<usize>(f * G * q * q) << 3);
+      ranef(theta, s2in, ob, ov);
+      for (let k = 0; k < G * q; k++) st(ob, k, ld(ob, k) * ysc);
+      for (let k = 0; k < G * q * q; k++) st(ov, k, ld(ov, k) * ysc * ysc);
+    }
     if (reml != 0) satterthwaite(theta, oDf + (<usize>(f * p) << 3));
     else for (let j = 0; j < p; j++) st(oDf, f * p + j, NaN);
     store<u8>(oConv + f, conv ? 1 : 0);

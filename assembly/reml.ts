@@ -137,6 +137,21 @@ function evalPooled(th: usize): void {
   finishFixed(s);
 }
 
+/** One group's factor (lme4's L_theta block): W = ZtZ_g Lam, T = chol(Lam' W + I), lower triangle. */
+function groupFactor(Zg: usize): void {
+  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+    let a = 0.0;
+    for (let k = j; k < q; k++) a += ld(Zg, i * q + k) * ld(Lam, k * q + j);
+    st(W, i * q + j, a);
+  }
+  for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
+    let a = 0.0;
+    for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(W, k * q + j);
+    st(T, i * q + j, a + (i == j ? 1.0 : 0.0));
+  }
+  chol(T, q, 0.0);
+}
+
 /** General q: per-group small Cholesky factorisations. */
 function evalGeneral(th: usize): void {
   buildLambda(th);
@@ -147,19 +162,7 @@ function evalGeneral(th: usize): void {
     const Zg = ZtZg + (<usize>(g * q * q) << 3);
     const ZXg = ZtXg + (<usize>(g * q * p) << 3);
     const Zyg = Ztyg + (<usize>(g * q) << 3);
-    // W = ZtZ_g Lam
-    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-      let a = 0.0;
-      for (let k = j; k < q; k++) a += ld(Zg, i * q + k) * ld(Lam, k * q + j);
-      st(W, i * q + j, a);
-    }
-    // T = Lam' W + I
-    for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
-      let a = 0.0;
-      for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(W, k * q + j);
-      st(T, i * q + j, a + (i == j ? 1.0 : 0.0));
-    }
-    chol(T, q, 0.0);
+    groupFactor(Zg); // W = ZtZ_g Lam ; T = chol(Lam' W + I)
     ldl += logdet2(T, q);
     // RZX = L^-1 Lam' ZtX_g ; cu = L^-1 Lam' Zty_g
     for (let i = 0; i < q; i++) {
@@ -340,18 +343,7 @@ export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
     const Zg = ZtZg + (<usize>(g * q * q) << 3);
     const ZXg = ZtXg + (<usize>(g * q * p) << 3);
     const Zyg = Ztyg + (<usize>(g * q) << 3);
-    // W = C Lam ; T = Lam' W + I ; chol
-    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-      let a = 0.0;
-      for (let k = j; k < q; k++) a += ld(Zg, i * q + k) * ld(Lam, k * q + j);
-      st(W, i * q + j, a);
-    }
-    for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
-      let a = 0.0;
-      for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(W, k * q + j);
-      st(T, i * q + j, a + (i == j ? 1.0 : 0.0));
-    }
-    chol(T, q, 0.0);
+    groupFactor(Zg); // W = C Lam ; T = chol(Lam' W + I)
     // K = T^-1 Lam' (column c of Lam' is row c of Lam)
     for (let c = 0; c < q; c++) {
       for (let i = 0; i < q; i++) st(gt, i, ld(Lam, c * q + i));

@@ -170,3 +170,29 @@ describe("random slope (q = 2) optimiser", () => {
     for (const k of [0, 1]) { expect(fit.converged[k]).toBe(1); expect(Number.isFinite(fit.logLik[k])).toBe(true); }
   });
 });
+
+describe("responses near the ends of the double range", () => {
+  const groups = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5];
+  const base = [1.2, 0.7, 2.1, 1.9, -0.3, 0.4, 0.9, 1.5, 2.2, 1.1, -0.8, -0.1];
+  const X = base.map(() => [1]);
+  const ref = fitLmm({ y: base, X, groups });
+
+  it("scales exactly: y near 1e+-200 and 1e+-300 give the unit fit times the scale", () => {
+    for (const s of [1e-300, 1e-200, 1e200, 1e300]) {
+      const f = fitLmm({ y: base.map((v) => v * s), X, groups });
+      expect(f.converged).toBe(true);
+      expect(relClose(f.beta[0] / s, ref.beta[0], 1e-12)).toBe(true);
+      expect(relClose(f.se[0] / s, ref.se[0], 1e-12)).toBe(true);
+      // logLik moves by the Jacobian of y -> s y: (n - p) log s for REML
+      expect(relClose(f.logLik + 11 * Math.log(s), ref.logLik, 1e-12)).toBe(true);
+      if (Math.abs(Math.log10(s)) <= 150) expect(relClose(f.scale / s / s, ref.scale, 1e-12)).toBe(true);
+    }
+  });
+
+  it("a constant response is an exact fit: an error from fitLmm, status failed in a batch", () => {
+    expect(() => fitLmm({ y: base.map(() => 3), X, groups })).toThrow(/fitted exactly/);
+    const design: BatchDesign = { n: 12, p: 1, q: 1, X: new Float64Array(12).fill(1), Z: new Float64Array(12).fill(1), groups: Int32Array.from(groups), G: 6 };
+    const fit = fitBatch(design, Float64Array.from([...base.map(() => 3), ...base]));
+    expect(Array.from(fit.status)).toEqual([FIT_STATUS.failed, FIT_STATUS.ok]);
+  });
+});
