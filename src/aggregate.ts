@@ -2,7 +2,7 @@
 //
 // Groups are given per cell (`groupOf[cell]` in 0..nGroups-1, or -1 to skip the cell); output
 // columns per matrix column (`colMap[col]` in 0..nOut-1, or -1 to skip). Results are
-// group-major: out[g * nOut + j]. Missing values (NaN) are skipped as pandas does; a group
+// feature-major: out[j * nGroups + g] (column j of the analysis frame is a contiguous run). Missing values (NaN) are skipped as pandas does; a group
 // without any finite value gives NaN.
 //
 // Memory:
@@ -78,37 +78,25 @@ export function aggregateChunks(
     if (opts.float32 === true) for (let i = 0; i < med.length; i++) med[i] = Math.fround(med[i]);
     return med;
   }
-  const acc = new Float64Array(nGroups * nOut);
+  const acc = new Float64Array(nGroups * nOut); // feature-major: acc[c * nGroups + g]
   let nan: Float64Array | null = null;
   const pos = agg === "pct_pos";
-  let sparse = false;
   for (const ch of chunks) {
     const data = ch.data;
     if (ch.kind === "csr") {
-      sparse = true;
       const { indptr, indices } = ch;
       const nr = ch.rowEnd - ch.rowStart;
       for (let r = 0; r < nr; r++) {
         const g = groupOf[ch.rowStart + r];
         if (g < 0) continue;
-        const base = g * nOut;
         const k1 = indptr[r + 1];
-        if (pos) {
-          for (let k = indptr[r]; k < k1; k++) {
-            const c = colMap[indices[k]];
-            if (c < 0) continue;
-            const v = data[k];
-            if (v > 0) acc[base + c]++;
-            else if (v !== v) (nan ??= new Float64Array(nGroups * nOut))[base + c]++;
-          }
-        } else {
-          for (let k = indptr[r]; k < k1; k++) {
-            const c = colMap[indices[k]];
-            if (c < 0) continue;
-            const v = data[k];
-            if (v === v) acc[base + c] += v;
-            else (nan ??= new Float64Array(nGroups * nOut))[base + c]++;
-          }
+        for (let k = indptr[r]; k < k1; k++) {
+          const c = colMap[indices[k]];
+          if (c < 0) continue;
+          const v = data[k];
+          const o = c * nGroups + g;
+          if (v === v) acc[o] += pos ? (v > 0 ? 1 : 0) : v;
+          else (nan ??= new Float64Array(nGroups * nOut))[o]++;
         }
       }
     } else if (ch.kind === "dense") {
@@ -119,49 +107,47 @@ export function aggregateChunks(
       for (let j = 0; j < nc; j++)
         if (colMap[j] >= 0) {
           sel.push(j);
-          out.push(colMap[j]);
+          out.push(colMap[j] * nGroups);
         }
-      const ns = sel.length;
-      for (let r = 0; r < nr; r++) {
-        const g = groupOf[ch.rowStart + r];
-        if (g < 0) continue;
-        const base = g * nOut;
-        const row = r * nc;
-        for (let t = 0; t < ns; t++) {
-          const v = data[row + sel[t]];
-          const o = base + out[t];
-          if (v === v) {
-            if (!pos) acc[o] += v;
-            else if (v > 0) acc[o]++;
-          } else (nan ??= new Float64Array(nGroups * nOut))[o]++;
+      // column tiles: the tile's output columns stay in cache while the chunk's rows stream past
+      const TILE = 256;
+      for (let t0 = 0; t0 < sel.length; t0 += TILE) {
+        const t1 = Math.min(sel.length, t0 + TILE);
+        for (let r = 0; r < nr; r++) {
+          const g = groupOf[ch.rowStart + r];
+          if (g < 0) continue;
+          const row = r * nc;
+          for (let t = t0; t < t1; t++) {
+            const v = data[row + sel[t]];
+            const o = out[t] + g;
+            if (v === v) acc[o] += pos ? (v > 0 ? 1 : 0) : v;
+            else (nan ??= new Float64Array(nGroups * nOut))[o]++;
+          }
         }
       }
     } else {
-      sparse = true;
       const { indptr, indices, cols } = ch;
       for (let t = 0; t < cols.length; t++) {
         const c = colMap[cols[t]];
         if (c < 0) continue;
+        const base = c * nGroups;
         const k1 = indptr[t + 1];
         for (let k = indptr[t]; k < k1; k++) {
           const g = groupOf[indices[k]];
           if (g < 0) continue;
           const v = data[k];
-          const o = g * nOut + c;
-          if (v === v) {
-            if (!pos) acc[o] += v;
-            else if (v > 0) acc[o]++;
-          } else (nan ??= new Float64Array(nGroups * nOut))[o]++;
+          if (v === v) acc[base + g] += pos ? (v > 0 ? 1 : 0) : v;
+          else (nan ??= new Float64Array(nGroups * nOut))[base + g]++;
         }
       }
     }
   }
-  void sparse;
-  for (let g = 0; g < nGroups; g++) {
-    const base = g * nOut;
-    for (let j = 0; j < nOut; j++) {
-      const n = nCells[g] - (nan ? nan[base + j] : 0);
-      acc[base + j] = n > 0 ? (pos ? (100 * acc[base + j]) / n : f32 ? Math.fround(Math.fround(acc[base + j]) / n) : acc[base + j] / n) : NaN;
+  for (let j = 0; j < nOut; j++) {
+    const base = j * nGroups;
+    for (let g = 0; g < nGroups; g++) {
+      const n = nCells[g] - (nan ? nan[base + g] : 0);
+      const a = acc[base + g];
+      acc[base + g] = n > 0 ? (pos ? (100 * a) / n : f32 ? Math.fround(Math.fround(a) / n) : a / n) : NaN;
     }
   }
   return acc;
@@ -232,7 +218,7 @@ function medianChunks(
     for (let g = 0; g < nGroups; g++) {
       const s = buf.subarray(start[g], start[g + 1]).sort();
       const zeros = nCells[g] - stored[g] - nanCnt[g];
-      out[g * nOut + j] = medianWithZeros(s, s.length, zeros);
+      out[j * nGroups + g] = medianWithZeros(s, s.length, zeros);
     }
     cols[j] = new GrowF64(); // release memory as we go
   }

@@ -75,6 +75,15 @@ export function formatCell(v: unknown): string {
 
 export function formatDelimited(columns: string[], rows: Record<string, unknown>[], sep = ","): string {
   const lines = [columns.map((c) => quoteField(c, sep)).join(sep)];
-  for (const r of rows) lines.push(columns.map((c) => quoteField(formatCell(r[c]), sep)).join(sep));
+  for (const r of rows) {
+    let line = "";
+    for (let j = 0; j < columns.length; j++) {
+      const v = r[columns[j]];
+      // numbers never need quoting; only text is checked
+      const cell = typeof v === "number" ? (v === v ? String(v) : "") : quoteField(formatCell(v), sep);
+      line += j === 0 ? cell : sep + cell;
+    }
+    lines.push(line);
+  }
   return lines.join("\n") + "\n";
 }

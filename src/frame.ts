@@ -84,36 +84,46 @@ export function standardize(values: Float64Array, minSd: number): Float64Array |
 
 /** standardize() written into out[offset ..] without allocating; false when the sd is unusable. */
 export function standardizeInto(values: Float64Array, out: Float64Array, offset: number, minSd: number): boolean {
+  const z = zParams(values, minSd);
+  if (z === null) return false;
+  const { mean, sd, scale } = z;
+  for (let i = 0; i < values.length; i++) out[offset + i] = (values[i] / scale - mean) / sd;
+  return true;
+}
+
+/**
+ * The mean and sd (ddof = 1, NaN skipped) of values / scale, or null when fewer than two values or
+ * the sd is not finite or below minSd. scale is 1 but for values near the overflow limit (|v| ~ 1e300
+ * overflows the sum of squares): z-scores are scale free, so those are divided by their largest
+ * magnitude first; the sd threshold stays on the original scale (the seed's absolute rule).
+ */
+export function zParams(values: Float64Array, minSd: number): { mean: number; sd: number; scale: number } | null {
   const len = values.length;
-  // values near the overflow limit (|v| ~ 1e300 overflows the sum of squares): z-scores are
-  // scale free, so divide by the largest magnitude first; the sd threshold stays on the
-  // original scale (the seed's absolute rule).
   let big = 0;
   for (let i = 0; i < len; i++) {
     const a = Math.abs(values[i]);
     if (a > big) big = a; // NaN never compares greater; an Infinity stays non-finite below
   }
-  if (big > 1e150 && Number.isFinite(big)) return standardizeInto(values.map((v) => v / big), out, offset, minSd / big);
+  const scale = big > 1e150 && Number.isFinite(big) ? big : 1;
   let n = 0;
   let s = 0;
   for (let i = 0; i < len; i++) {
-    const v = values[i];
+    const v = values[i] / scale;
     if (v === v) {
       n++;
       s += v;
     }
   }
-  if (n < 2) return false;
+  if (n < 2) return null;
   const mean = s / n;
   let ss = 0;
   for (let i = 0; i < len; i++) {
-    const d = values[i] - mean;
+    const d = values[i] / scale - mean;
     if (d === d) ss += d * d;
   }
   const sd = Math.sqrt(ss / (n - 1));
-  if (!Number.isFinite(sd) || sd < minSd) return false;
-  for (let i = 0; i < len; i++) out[offset + i] = (values[i] - mean) / sd;
-  return true;
+  if (!Number.isFinite(sd) || sd < minSd / scale) return null;
+  return { mean, sd, scale };
 }
 
 /**
@@ -343,25 +353,13 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
     const info = source.matrixInfo(opts.layer);
     if (info.shape[0] !== nObs || info.shape[1] !== nVars)
       throw new TrialmixInputError(`matrix shape [${info.shape.join(", ")}] does not match n_obs x n_vars = ${nObs} x ${nVars}`);
-    const chunks = source.rowChunks(opts.layer, opts.rowsPerChunk ?? 4096, { cols });
+    // dense rows are read whole: keep a chunk near 2^21 values, so the read buffers stay small and reused
+    const rowsPerChunk = opts.rowsPerChunk ?? (info.encoding === "dense" ? Math.max(1, Math.min(4096, Math.floor(2 ** 21 / Math.max(1, nVars)))) : 4096);
+    const chunks = source.rowChunks(opts.layer, rowsPerChunk, { cols });
     const nOut = geneFeats.length;
     const f32 = opts.float32Means ?? info.dtype === "float32";
     const acc = aggregateChunks(chunks, groupOf, nRows, colMap, nOut, mode === "cell" ? "mean" : agg, { float32: f32 });
-    // group-major -> one feature-major buffer, in cache-sized tiles (a column walk of a 20,000-wide
-    // table misses the cache on every value)
-    const byFeature = new Float64Array(nOut * nRows);
-    const TILE = 64;
-    for (let t0 = 0; t0 < nOut; t0 += TILE) {
-      const t1 = Math.min(nOut, t0 + TILE);
-      for (let r0 = 0; r0 < nRows; r0 += TILE) {
-        const r1 = Math.min(nRows, r0 + TILE);
-        for (let r = r0; r < r1; r++) {
-          const src = r * nOut;
-          for (let t = t0; t < t1; t++) byFeature[t * nRows + r] = acc[src + t];
-        }
-      }
-    }
-    for (let t = 0; t < nOut; t++) values[geneFeats[t]] = byFeature.subarray(t * nRows, (t + 1) * nRows);
+    for (let t = 0; t < nOut; t++) values[geneFeats[t]] = acc.subarray(t * nRows, (t + 1) * nRows); // feature-major
   }
 
   // --- covariates

@@ -4,7 +4,7 @@ import { fitBatch } from "./kernel.js";
 import { covariateColumns, didIndicators } from "./model.js";
 import { normalTwoSided, tTwoSided } from "./dist.js";
 import { applyFdr } from "./fdr.js";
-import { standardizeInto, unusableReason } from "./frame.js";
+import { standardizeInto, unusableReason, zParams } from "./frame.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD, Z_975 } from "./columns.js";
 import { FIT_STATUS } from "./types.js";
 import type { AnalysisFrame, BatchDesign, BatchFit } from "./types.js";
@@ -219,13 +219,13 @@ function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fi
 
 export type Progress = (done: number, total: number) => void;
 
-/** A scan split into kernel-sized blocks: the standardised responses and the rows known before fitting. */
+/** A scan split into kernel-sized blocks of features to fit, and the rows known before fitting. */
 export interface PreparedScan {
   frame: AnalysisFrame;
   opts: MixedOptions;
   md: MixedDesign;
   rows: (MixedRow | null)[];
-  blocks: { features: number[]; Y: Float64Array }[];
+  blocks: { features: number[] }[]; // responses filled by blockResponses when the block is fitted
   note: string; // said in every row's error (random slope on pseudobulk)
   warnings: string[];
 }
@@ -247,29 +247,40 @@ export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, blockSize 
   const m = frame.features.length;
   const rows: (MixedRow | null)[] = new Array(m).fill(null);
   const blocks: PreparedScan["blocks"] = [];
-  let cur: { features: number[]; Y: Float64Array } | null = null;
+  let cur: number[] = [];
   for (let f = 0; f < m; f++) {
-    // each block owns its buffer, so that it can be handed to a worker without copying
-    cur ??= { features: [], Y: new Float64Array(Math.min(blockSize, m - f) * n) };
-    const at = cur.features.length * n;
-    if (doStd ? standardizeInto(frame.values[f], cur.Y, at, MIXED_MIN_SD) : unusableReason(frame.values[f], 0, true) === "" && (cur.Y.set(frame.values[f], at), true)) {
-      cur.features.push(f);
+    if (doStd ? zParams(frame.values[f], MIXED_MIN_SD) !== null : unusableReason(frame.values[f], 0, true) === "") {
+      cur.push(f);
     } else {
       rows[f] = nanRow(frame.features[f], md.nUnits, (doStd ? "standardisation failed: " : "") + (unusableReason(frame.values[f], MIXED_MIN_SD, !doStd) || "sd not finite"), slope);
     }
-    if (cur.features.length * n === cur.Y.length || f === m - 1) {
-      if (cur.features.length > 0) blocks.push({ features: cur.features, Y: cur.Y.subarray(0, cur.features.length * n) });
-      cur = null;
+    if (cur.length === blockSize || (f === m - 1 && cur.length > 0)) {
+      blocks.push({ features: cur });
+      cur = [];
     }
   }
   return { frame, opts, md, rows, blocks, note, warnings };
 }
 
+/**
+ * The responses of a block (feature-major, standardised unless told not to), written into `into`
+ * when given (one buffer reused block after block) or a new buffer (one that can go to a worker).
+ */
+export function blockResponses(scan: PreparedScan, features: number[], into?: Float64Array): Float64Array {
+  const n = scan.md.design.n;
+  const Y = into ? into.subarray(0, features.length * n) : new Float64Array(features.length * n);
+  const doStd = scan.opts.standardize ?? true;
+  features.forEach((f, k) => {
+    if (doStd) standardizeInto(scan.frame.values[f], Y, k * n, MIXED_MIN_SD);
+    else Y.set(scan.frame.values[f], k * n);
+  });
+  return Y;
+}
+
 /** The rows of one fitted block (features with missing values are refitted on their complete rows). */
-export function finishBlock(scan: PreparedScan, features: number[], Y: Float64Array, result: { fit: BatchFit } | { error: string }): void {
+export function finishBlock(scan: PreparedScan, features: number[], result: { fit: BatchFit } | { error: string }): void {
   const { frame, md, rows, note, opts } = scan;
   const slope = opts.randomSlope ?? false;
-  const n = md.design.n;
   if ("error" in result) {
     // A design that cannot be fitted at all (e.g. one arm only): every row says why, none crashes.
     for (const f of features) rows[f] = nanRow(frame.features[f], md.nUnits, result.error, slope);
@@ -278,7 +289,7 @@ export function finishBlock(scan: PreparedScan, features: number[], Y: Float64Ar
   const fit = result.fit;
   features.forEach((f, k) => {
     if (fit.status[k] === FIT_STATUS.nonFinite) {
-      const one = fitComplete(md, Y.slice(k * n, (k + 1) * n), opts);
+      const one = fitComplete(md, blockResponses(scan, [f]), opts);
       rows[f] = one.fit ? rowFromFit(one.fit, 0, frame.features[f], md.nUnits, slope, note) : nanRow(frame.features[f], md.nUnits, one.error, slope);
     } else rows[f] = rowFromFit(fit, k, frame.features[f], md.nUnits, slope, note);
   });
@@ -304,8 +315,9 @@ function fitBlock(design: BatchDesign, Y: Float64Array, opts: MixedOptions): { f
 export function fitMixedTable(frame: AnalysisFrame, opts: MixedOptions, onProgress?: Progress): MixedTable {
   const scan = prepareScan(frame, opts);
   let done = frame.features.length - scan.blocks.reduce((s, b) => s + b.features.length, 0);
+  const buffer = new Float64Array((scan.blocks[0]?.features.length ?? 0) * scan.md.design.n);
   for (const b of scan.blocks) {
-    finishBlock(scan, b.features, b.Y, fitBlock(scan.md.design, b.Y, opts));
+    finishBlock(scan, b.features, fitBlock(scan.md.design, blockResponses(scan, b.features, buffer), opts));
     done += b.features.length;
     onProgress?.(done, frame.features.length);
   }

@@ -1,6 +1,6 @@
 // Scans on worker threads (Node only: kept out of api.ts, which is also bundled for browsers).
 import { availableParallelism, cpus } from "node:os";
-import { prepareScan, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
+import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
 import { FitPool } from "./pool.js";
 import { FEATURE_BLOCK, MIN_PARALLEL_BLOCK } from "./columns.js";
 import { frameOf, mixedOptions, didTable, mergeTables, compareOptions, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
@@ -22,14 +22,14 @@ export async function fitMixedTableParallel(frame: AnalysisFrame, opts: MixedOpt
   if (scan.blocks.length <= 1 || (typeof pool === "number" && pool <= 1)) return fitMixedTable(frame, opts, onProgress);
   const own = typeof pool === "number" ? new FitPool(Math.min(pool, scan.blocks.length)) : null;
   try {
-    // the workers get copies (buffers are transferred); the originals stay for refits of missing values
-    const copies = scan.blocks.map((b) => b.Y.slice());
+    // each block's responses in a buffer of its own, transferred to the worker
+    const copies = scan.blocks.map((b) => blockResponses(scan, b.features));
     let done = frame.features.length - scan.blocks.reduce((s, b) => s + b.features.length, 0);
     const results = await (own ?? (pool as FitPool)).fit(scan.md.design, copies, { reml: opts.reml ?? true }, (i) => {
       done += scan.blocks[i].features.length;
       onProgress?.(done, frame.features.length);
     });
-    scan.blocks.forEach((b, i) => finishBlock(scan, b.features, b.Y, results[i]));
+    scan.blocks.forEach((b, i) => finishBlock(scan, b.features, results[i]));
     return finishScan(scan);
   } finally {
     await own?.close();
