@@ -22,8 +22,8 @@ export async function fitMixedTableParallel(frame: AnalysisFrame, opts: MixedOpt
   if (scan.blocks.length <= 1 || (typeof pool === "number" && pool <= 1)) return fitMixedTable(frame, opts, onProgress);
   const own = typeof pool === "number" ? new FitPool(Math.min(pool, scan.blocks.length)) : null;
   try {
-    // each block's responses in a buffer of its own, transferred to the worker
-    const copies = scan.blocks.map((b) => blockResponses(scan, b.features));
+    // each block's responses in a buffer of its own, made when a worker is free and transferred to it
+    const copies = { count: scan.blocks.length, get: (i: number) => blockResponses(scan, scan.blocks[i].features) };
     let done = frame.features.length - scan.blocks.reduce((s, b) => s + b.features.length, 0);
     const results = await (own ?? (pool as FitPool)).fit(scan.md.design, copies, { reml: opts.reml ?? true }, (i) => {
       done += scan.blocks[i].features.length;

@@ -30,18 +30,20 @@ export class FitPool {
    * Fit every block of responses (each m_b x n, feature-major, its buffer handed to the worker) that
    * shares `design`. `onBlock` is called in completion order (progress); the result is in block order.
    */
-  fit(design: BatchDesign, blocks: Float64Array[], opts: KernelOptions, onBlock?: (index: number) => void): Promise<BlockResult[]> {
-    const results: BlockResult[] = new Array(blocks.length);
+  fit(design: BatchDesign, blocks: Float64Array[] | { count: number; get(index: number): Float64Array }, opts: KernelOptions, onBlock?: (index: number) => void): Promise<BlockResult[]> {
+    // blocks may be made on demand, so that only those in flight are in memory
+    const source = Array.isArray(blocks) ? { count: blocks.length, get: (i: number) => blocks[i] } : blocks;
+    const results: BlockResult[] = new Array(source.count);
     let next = 0;
     const run = (worker: Worker) =>
       new Promise<void>((resolve, reject) => {
         const send = () => {
-          if (next >= blocks.length) {
+          if (next >= source.count) {
             worker.off("message", onMessage).off("error", reject);
             return resolve();
           }
           const block = next++;
-          const Y = blocks[block];
+          const Y = source.get(block);
           worker.postMessage({ block, design, Y, opts }, [Y.buffer as ArrayBuffer]);
         };
         const onMessage = (r: FitReply) => {
