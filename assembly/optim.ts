@@ -367,6 +367,12 @@ function setStart(x: usize, sc: f64): void {
 
 /** q >= 2: Newton from lme4's start (restarts only when it fails to converge), canonicalise, then an
  * exact boundary test for every diagonal that went to ~0 (refit with it fixed at 0, keep if no worse). */
+/** Scales of the restarts. (No array literal: under the stub runtime it would be allocated on every call,
+ * from the same heap the arena in mem.ts hands out, and grow until it ran out of memory.) */
+function restartScale(r: i32): f64 {
+  return r == 0 ? 0.25 : r == 1 ? 4.0 : 0.05;
+}
+
 export function optimGeneral(x: usize): f64 {
   setStart(x, 1.0);
   diverged = false;
@@ -377,9 +383,8 @@ export function optimGeneral(x: usize): f64 {
   // variance) can be a separate local optimum along a flat ridge: then the other starts are tried as well.
   const rdg = ridge(x);
   if (!conv || !isFinite(f) || rdg) {
-    const sc = [0.25, 4.0, 0.05];
     for (let r = 0; r < 3; r++) {
-      setStart(xt2, sc[r]);
+      setStart(xt2, restartScale(r));
       const fr = newton(xt2, 0, 100);
       if (fr < f || !isFinite(f)) { f = fr; conv = lastConverged; for (let i = 0; i < nth; i++) st(x, i, ld(xt2, i)); }
       if (conv) break;

@@ -37,11 +37,15 @@ export function makeDidCase({ participants, cellsPerVisit = 1, slope = false, fe
       Y[f * n + row] = u[i] + w[i] * v + 0.2 * v + did * a * v + gauss();
     }
   }
-  const names = Array.from({ length: features }, (_, f) => `f${f}`);
-  const lines = [["participant_id", "visit", "arm", ...names].join(",")];
-  for (let row = 0; row < n; row++) {
-    const vals = names.map((_, f) => Y[f * n + row].toPrecision(17));
-    lines.push([pid[row], visit[row], arm[row], ...vals].join(","));
-  }
-  return { design: { n, p, q, X, Z, groups, G: P }, Y, frameCsv: lines.join("\n") + "\n" };
+  // the frame as CSV, made on demand (a 20,000-feature frame is too long for one string)
+  const frameCsv = () => {
+    const names = Array.from({ length: features }, (_, f) => `f${f}`);
+    const lines = [["participant_id", "visit", "arm", ...names].join(",")];
+    for (let row = 0; row < n; row++) {
+      const vals = names.map((_, f) => Y[f * n + row].toPrecision(17));
+      lines.push([pid[row], visit[row], arm[row], ...vals].join(","));
+    }
+    return lines.join("\n") + "\n";
+  };
+  return { design: { n, p, q, X, Z, groups, G: P }, Y, frameCsv };
 }

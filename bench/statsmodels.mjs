@@ -38,7 +38,7 @@ const out = [];
 for (const c of cases) {
   const { design, Y, frameCsv } = makeDidCase({ ...c, features: M, seed: 7 });
   const path = join(dir, `frame-${c.participants}-${c.slope ? "s" : "i"}.csv`);
-  writeFileSync(path, frameCsv);
+  writeFileSync(path, frameCsv());
   const sm = spawnSync(PY, [join(here, "sm_fit.py"), path, path + ".sm.csv", c.slope ? "1" : "0"], { encoding: "utf8" });
   if (sm.status !== 0) throw new Error(`statsmodels failed: ${sm.stderr.split("\n").slice(-3).join(" ")}`);
   const lm = spawnSync("Rscript", [join(here, "lme4_fit.R"), path, path + ".lme4.csv", c.slope ? "1" : "0"], { encoding: "utf8" });

@@ -196,3 +196,29 @@ describe("responses near the ends of the double range", () => {
     expect(Array.from(fit.status)).toEqual([FIT_STATUS.failed, FIT_STATUS.ok]);
   });
 });
+
+describe("the kernel's memory", () => {
+  it("allocates nothing outside its arena: no array literal or `new` in assembly/ (the stub runtime would hand out the arena's memory)", async () => {
+    const { readdirSync, readFileSync, statSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const root = new URL("../assembly/", import.meta.url).pathname;
+    const files: string[] = [];
+    const walk = (d: string) => readdirSync(d).forEach((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : files.push(join(d, f))));
+    walk(root);
+    for (const f of files) {
+      const code = readFileSync(f, "utf8").replace(/\/\/.*$/gm, "").replace(/\/\*[\s\S]*?\*\//g, "");
+      expect(code, f).not.toMatch(/\bnew\s+[A-Z]/);
+      expect(code, f).not.toMatch(/=\s*\[/);
+    }
+  });
+
+  it("survives many batches whose fits restart the optimiser (regression: a literal leaked per call until out of bounds)", async () => {
+    const { makeDidCase } = await import("../bench/cases.mjs");
+    const { design, Y } = makeDidCase({ participants: 16, cellsPerVisit: 20, slope: true, features: 500, seed: 5 });
+    const first = fitBatch(design, Y);
+    for (let r = 0; r < 70; r++) fitBatch(design, Y);
+    const last = fitBatch(design, Y);
+    expect(Array.from(last.logLik)).toEqual(Array.from(first.logLik));
+    expect(Array.from(last.beta)).toEqual(Array.from(first.beta));
+  }, 120_000);
+});
