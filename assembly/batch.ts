@@ -117,6 +117,9 @@ function satterthwaite(theta: usize, outDf: usize): void {
 }
 
 /** BLUPs and conditional variances for every group at the current theta/beta/s2. */
+/** |y| up to 2^this needs no scaling (its squares summed over any n stay far inside the double range). */
+const SCALE_FREE_EXP: i32 = 200;
+
 /** 2^e exactly, for |e| within the normal range. */
 function pow2(e: i32): f64 {
   return reinterpret<f64>(<u64>(e + 1023) << 52);
@@ -354,17 +357,21 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
       for (; i < n; i++) st(yc, i, ld(y, i) - ybar);
       y = yc;
     }
-    // Scale by a power of two (exact: results unchanged) so that the largest |y| is near 1: the fit is
+    // Scale by a power of two (exact: results unchanged) when the largest |y| is far from 1: the fit is
     // equivariant in scale, and y near 1e+-300 would otherwise overflow or underflow y'y and pwrss.
-    let ymax = 0.0;
-    for (let i = 0; i < n; i++) ymax = Math.max(ymax, Math.abs(ld(y, i)));
+    let vmax = f64x2.splat(0.0);
+    let i0 = 0;
+    for (; i0 + 2 <= n; i0 += 2) vmax = f64x2.max(vmax, f64x2.abs(v128.load(y + (<usize>i0 << 3))));
+    let ymax = Math.max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1));
+    for (; i0 < n; i0++) ymax = Math.max(ymax, Math.abs(ld(y, i0)));
     if (!(ymax > 0)) { // y constant (with an intercept) or all zero: fitted exactly, no variance to estimate
       fillNaN(f, p, q, nth, oBeta, oSe, oDf, oCov, oScale, oLL, oTheta);
       sti(oStatus, f, STATUS_FAILED); store<u8>(oConv + f, 0); store<u8>(oSing + f, 0); sti(oIter, f, 0);
       if (oObj != 0) st(oObj, f, NaN);
       continue;
     }
-    const yexp = <i32>Math.max(-1000.0, Math.min(1000.0, Math.round(Math.log2(ymax))));
+    let yexp = <i32>Math.max(-1000.0, Math.min(1000.0, Math.round(Math.log2(ymax))));
+    if (yexp >= -SCALE_FREE_EXP && yexp <= SCALE_FREE_EXP) yexp = 0; // squares stay far from overflow: no pass needed
     const ysc = pow2(yexp); // y = ysc * (scaled y)
     if (yexp != 0) {
       const inv = pow2(-yexp);
