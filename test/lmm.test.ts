@@ -83,6 +83,15 @@ describe("sleepstudy (Reaction ~ Days + (Days | Subject))", () => {
     expect(relClose(f.covRe[1][0], 9.604409, 3e-5)).toBe(true);
     expect(relClose(f.covRe[1][1], 35.071714, 3e-5)).toBe(true);
     expect(relClose(f.scale, 654.940008, 3e-5)).toBe(true);
+    // lme4 itself, converged tightly (bobyqa, rhoend = 1e-12: REML criterion 1743.628271958 against the
+    // default's 1743.628271960), agrees with ours to 1e-6:
+    expect(relClose(-2 * f.logLik, 1743.628271958, 1e-12)).toBe(true);
+    expect(relClose(f.se[0], 6.8245558, 1e-6)).toBe(true);
+    expect(relClose(f.se[1], 1.5457889, 1e-6)).toBe(true);
+    expect(relClose(f.covRe[0][0], 612.089748, 1e-6)).toBe(true);
+    expect(relClose(f.covRe[0][1], 9.604335, 1e-6)).toBe(true);
+    expect(relClose(f.covRe[1][1], 35.071662, 1e-6)).toBe(true);
+    expect(relClose(f.scale, 654.941041, 1e-6)).toBe(true);
     expect(f.converged).toBe(true);
     expect(f.singular).toBe(false);
     expect(f.warnings).toEqual([]);
