@@ -20,7 +20,7 @@ let wv: usize = 0;
 let th2: usize = 0;
 let gv0: usize = 0;
 let act: usize = 0; // i32 active list
-let qa: usize = 0; let qb: usize = 0; let qc: usize = 0; let qd: usize = 0; let qv: usize = 0;
+let qa: usize = 0; let qc: usize = 0; let qd: usize = 0; let qv: usize = 0;
 
 function evalVec(th: usize, out: usize): bool {
   R.evaluate(th);
@@ -133,18 +133,8 @@ function ranef(theta: usize, s2: f64, outB: usize, outV: usize): void {
     const Zg = R.ZtZg + (<usize>(g * q * q) << 3);
     const ZXg = R.ZtXg + (<usize>(g * q * p) << 3);
     const Zyg = R.Ztyg + (<usize>(g * q) << 3);
-    // qa = ZtZ Lam ; qb = Lam' qa + I
-    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-      let a = 0.0;
-      for (let k = 0; k < q; k++) a += ld(Zg, i * q + k) * ld(Lam, k * q + j);
-      st(qa, i * q + j, a);
-    }
-    for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-      let a = 0.0;
-      for (let k = 0; k < q; k++) a += ld(Lam, k * q + i) * ld(qa, k * q + j);
-      st(qb, i * q + j, a + (i == j ? 1.0 : 0.0));
-    }
-    chol(qb, q, 0.0);
+    R.groupFactor(Zg); // R.T = chol(Lam' ZtZ_g Lam + I)
+    const qb = R.T;
     // rhs = Lam' (Zty - ZtX beta)
     for (let k = 0; k < q; k++) {
       let e = ld(Zyg, k);
@@ -223,7 +213,7 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
   gradV = allocF64(nth * nv); hessF = allocF64(nth * nth); hessP = allocF64(nth * nth);
   Hm = allocF64((nth + 1) * (nth + 1)); gv = allocF64(nth + 1); wv = allocF64(nth + 1);
   th2 = allocF64(nth); gv0 = allocF64(nth); act = alloc(<usize>(nth * 4 + 16));
-  qa = allocF64(q * q); qb = allocF64(q * q); qc = allocF64(q * q); qd = allocF64(q * q); qv = allocF64(q);
+  qa = allocF64(q * q); qc = allocF64(q * q); qd = allocF64(q * q); qv = allocF64(q);
   const theta = allocF64(nth);
 
   // ---- design cross-products (once) ----

@@ -31,7 +31,7 @@ export let poolW: usize = 0; // K
 
 // ---- workspace / results of the last evaluation ----
 export let Lam: usize = 0; // q x q
-let T: usize = 0; // q x q
+export let T: usize = 0; // q x q: a group's factor chol(Lam' ZtZ_g Lam + I), after groupFactor
 let W: usize = 0; // q x q
 let RZX: usize = 0; // q x p
 let cu: usize = 0; // q
@@ -138,7 +138,7 @@ function evalPooled(th: usize): void {
 }
 
 /** One group's factor (lme4's L_theta block): W = ZtZ_g Lam, T = chol(Lam' W + I), lower triangle. */
-function groupFactor(Zg: usize): void {
+export function groupFactor(Zg: usize): void {
   for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
     let a = 0.0;
     for (let k = j; k < q; k++) a += ld(Zg, i * q + k) * ld(Lam, k * q + j);
