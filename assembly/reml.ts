@@ -1,5 +1,6 @@
 // Profiled REML/ML criterion from per-group sufficient statistics (lme4's formulation).
 import { ld, st, ldi, sti, alloc, allocF64 } from "./mem";
+import { matVec, residualVec, matMul } from "./linalg/dense";
 import { chol, logdet2, fwd, bwd, cholInverse } from "./linalg/chol";
 
 // ---- design (shared by all features) ----
@@ -357,16 +358,8 @@ export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
       st(gKC, i * q + j, a);
     }
     // e = c - B beta ; u = K e ; v = e - W u
-    for (let k = 0; k < q; k++) {
-      let e = ld(Zyg, k);
-      for (let j = 0; j < p; j++) e -= ld(ZXg, k * p + j) * ld(beta, j);
-      st(ge, k, e);
-    }
-    for (let i = 0; i < q; i++) {
-      let a = 0.0;
-      for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(ge, k);
-      st(gu, i, a);
-    }
+    residualVec(Zyg, ZXg, beta, ge, q, p);
+    matVec(gK, ge, gu, q, q);
     for (let i = 0; i < q; i++) {
       let a = ld(ge, i);
       for (let k = 0; k < q; k++) a -= ld(W, i * q + k) * ld(gu, k);
@@ -517,28 +510,15 @@ export function derivsQ1(th: usize): void {
     const w = ld(poolW, k);
     s1 -= c1 * w; s2 -= c2 * w;
   }
-  // M1 = Ainv A1
-  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) {
-    let a = 0.0;
-    for (let k = 0; k < p; k++) a += ld(Ainv, i * p + k) * ld(A1, k * p + j);
-    st(M1, i * p + j, a);
-  }
+  matMul(Ainv, A1, M1, p, p, p); // M1 = Ainv A1
   let tr1 = 0.0, tr2 = 0.0, trMM = 0.0;
   for (let i = 0; i < p; i++) {
     tr1 += ld(M1, i * p + i);
     for (let k = 0; k < p; k++) { tr2 += ld(Ainv, i * p + k) * ld(A2, k * p + i); trMM += ld(M1, i * p + k) * ld(M1, k * p + i); }
   }
   // beta' = Ainv (r1 - A1 beta)
-  for (let i = 0; i < p; i++) {
-    let a = ld(r1, i);
-    for (let k = 0; k < p; k++) a -= ld(A1, i * p + k) * ld(beta, k);
-    st(ztmp, i, a);
-  }
-  for (let i = 0; i < p; i++) {
-    let a = 0.0;
-    for (let k = 0; k < p; k++) a += ld(Ainv, i * p + k) * ld(ztmp, k);
-    st(bp, i, a);
-  }
+  residualVec(r1, A1, beta, ztmp, p, p);
+  matVec(Ainv, ztmp, bp, p, p);
   let r1b = 0.0, r2b = 0.0, bA1b = 0.0, bA2b = 0.0, r1bp = 0.0, bpA1b = 0.0;
   for (let i = 0; i < p; i++) {
     const bi = ld(beta, i), bpi = ld(bp, i);
