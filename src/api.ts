@@ -102,9 +102,7 @@ export function mixedOptions(opts: ScanOptions): MixedOptions {
 /** did_table_mixed (one thread; see parallel.ts for worker threads). */
 export function didTableMixed(data: DataInput, opts: ScanOptions): MixedTable {
   const frame = frameOf(data, opts);
-  const t = fitMixedTable(frame, mixedOptions(opts), opts.onProgress);
-  if (frame.warnings) t.warnings.unshift(...frame.warnings);
-  return t;
+  return withFrameWarnings(frame, fitMixedTable(frame, mixedOptions(opts), opts.onProgress));
 }
 
 export interface FixedTable {
@@ -125,8 +123,13 @@ export function didTable(data: DataInput, opts: ScanOptions): FixedTable {
     nBoot: opts.nBoot,
     seed: opts.seed,
   });
-  if (frame.warnings) t.warnings.unshift(...frame.warnings);
-  return t;
+  return withFrameWarnings(frame, t);
+}
+
+/** A table's warnings, led by those of building its frame (participants dropped, rows without covariates). */
+export function withFrameWarnings<T extends { warnings: string[] }>(frame: AnalysisFrame, table: T): T {
+  if (frame.warnings) table.warnings.unshift(...frame.warnings);
+  return table;
 }
 
 export interface CompareTable {

@@ -3,7 +3,7 @@ import { availableParallelism, cpus } from "node:os";
 import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
 import { FitPool } from "./pool.js";
 import { FEATURE_BLOCK, MIN_PARALLEL_BLOCK } from "./columns.js";
-import { frameOf, mixedOptions, didTable, mergeTables, compareOptions, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
+import { frameOf, mixedOptions, didTable, mergeTables, compareOptions, withFrameWarnings, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
 import type { AnalysisFrame } from "./types.js";
 
 /** Worker threads when none are asked for: every core. */
@@ -43,9 +43,7 @@ function poolFor(opts: ScanOptions): FitPool | null {
 }
 
 async function mixedWith(pool: FitPool | null, frame: AnalysisFrame, opts: ScanOptions): Promise<MixedTable> {
-  const t = await fitMixedTableParallel(frame, mixedOptions(opts), pool ?? 1, opts.onProgress);
-  if (frame.warnings) t.warnings.unshift(...frame.warnings);
-  return t;
+  return withFrameWarnings(frame, await fitMixedTableParallel(frame, mixedOptions(opts), pool ?? 1, opts.onProgress));
 }
 
 /** didTableMixed on `opts.threads` worker threads (default: all cores); the same rows as didTableMixed. */
