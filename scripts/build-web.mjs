@@ -3,6 +3,7 @@
 //   dist-web/trialmix.js    the embeddable library (ESM), from src/browser.ts
 //   dist-web/app.js         the page's UI, from web/app.ts
 //   dist-web/worker.js      the scan worker (module worker), from web/worker.ts
+//   dist-web/trialmix-fit-worker.js  a fit worker of the Web Worker pool (kernel only), from web/fit-worker.ts
 //   dist-web/index.html, style.css, trialmix.wasm (the kernel), example.h5ad
 // The bundles swap src/h5wasm-node.ts for src/h5wasm-browser.ts (h5wasm's browser ESM build,
 // which embeds its own wasm). Node built-ins still imported by shared modules (e.g. table.ts's
@@ -91,7 +92,11 @@ const common = {
 
 const t0 = Date.now();
 await build({ ...common, entryPoints: { trialmix: join(root, "src", "browser.ts") }, outdir: out });
-await build({ ...common, entryPoints: { app: join(root, "web", "app.ts"), worker: join(root, "web", "worker.ts") }, outdir: out });
+await build({
+  ...common,
+  entryPoints: { app: join(root, "web", "app.ts"), worker: join(root, "web", "worker.ts"), "trialmix-fit-worker": join(root, "web", "fit-worker.ts") },
+  outdir: out,
+});
 
 copyFileSync(join(root, "web", "index.html"), join(out, "index.html"));
 copyFileSync(join(root, "web", "style.css"), join(out, "style.css"));
@@ -102,5 +107,5 @@ if (existsSync(example)) copyFileSync(example, join(out, "example.h5ad"));
 for (const [id, who] of stubbed) console.log(`build-web: note: node:${id} stubbed (imported by ${[...who].join(", ")}); calling it in a browser throws`);
 const kb = (f) => (existsSync(join(out, f)) ? `${(statSync(join(out, f)).size / 1024).toFixed(0)} kB` : "missing");
 console.log(
-  `build-web: wrote ${out} in ${Date.now() - t0} ms (trialmix.js ${kb("trialmix.js")}, app.js ${kb("app.js")}, worker.js ${kb("worker.js")}, trialmix.wasm ${kb("trialmix.wasm")})`,
+  `build-web: wrote ${out} in ${Date.now() - t0} ms (trialmix.js ${kb("trialmix.js")}, app.js ${kb("app.js")}, worker.js ${kb("worker.js")}, trialmix-fit-worker.js ${kb("trialmix-fit-worker.js")}, trialmix.wasm ${kb("trialmix.wasm")})`,
 );

@@ -7,6 +7,10 @@ import { initKernel } from "./kernel.js";
 import { readH5ad, type H5ad } from "./h5ad.js";
 import { tableFromText, type TableSource } from "./table.js";
 import { h5wasmReady, canMountFiles, mountFile, host } from "./h5wasm-browser.js";
+import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
+import { frameOf, mixedOptions, didTable, didTableMixed, compareFixedVsMixed, mergeTables, compareOptions, withFrameWarnings, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
+import { FEATURE_BLOCK } from "./columns.js";
+import type { AnalysisFrame, BatchDesign, BatchFit, KernelOptions } from "./types.js";
 
 export * from "./index.js";
 export { H5ad } from "./h5ad.js";
@@ -70,4 +74,151 @@ export async function openTableFile(file: File | Blob | string, opts: { name?: s
 export async function openDataFile(file: File, opts: { name?: string } = {}): Promise<H5ad | TableSource> {
   const name = opts.name ?? file.name;
   return /\.(csv|tsv|tab|txt)$/i.test(name) ? openTableFile(file, { name }) : openH5adFile(file, { name });
+}
+
+// ---------------------------------------------------------------- scans on Web Workers
+// The browser's counterpart of parallel.ts: the kernel blocks of a mixed scan are fitted by a pool
+// of module workers (dist-web/trialmix-fit-worker.js, each with its own kernel instance); the
+// calling thread builds the frame, makes each block's responses (transferred, not copied) and
+// assembles the rows in block order, so the table is identical to the one-thread run.
+
+/** Fit workers when none are asked for: navigator.hardwareConcurrency, at most 8. */
+export function defaultWebThreads(): number {
+  const n = typeof navigator !== "undefined" ? navigator.hardwareConcurrency : 1;
+  return Math.max(1, Math.min(8, n || 1));
+}
+
+export interface WorkerPoolOptions {
+  /** The fit worker script: default `trialmix-fit-worker.js` next to this module. */
+  workerUrl?: string | URL;
+  /** The kernel, fetched by each fit worker: default `trialmix.wasm` next to this module. */
+  wasmUrl?: string | URL;
+}
+
+export interface InWorkersOptions extends WorkerPoolOptions {
+  /** Fit workers (default: opts.threads, else defaultWebThreads()); 1 fits on the calling thread. */
+  threads?: number;
+  /** A pool to reuse across scans (not closed here); otherwise one is started and closed. */
+  pool?: WebFitPool;
+}
+
+export type BlockResult = { fit: BatchFit } | { error: string };
+
+/** The smallest block of features sent to a fit worker. */
+const WEB_MIN_BLOCK = 32;
+
+/** Module workers that each hold a kernel instance. Start it early: it boots while the frame is built. */
+export class WebFitPool {
+  private readonly workers: Worker[];
+  private readonly url: string;
+
+  constructor(
+    readonly threads: number,
+    opts: WorkerPoolOptions = {},
+  ) {
+    this.url = String(opts.workerUrl ?? new URL("./trialmix-fit-worker.js", import.meta.url));
+    const wasmUrl = String(opts.wasmUrl ?? new URL("./trialmix.wasm", import.meta.url));
+    this.workers = Array.from({ length: Math.max(1, threads) }, (_, i) => {
+      const w = new Worker(this.url, { type: "module", name: `trialmix-fit-${i + 1}` });
+      w.postMessage({ type: "init", wasmUrl });
+      return w;
+    });
+  }
+
+  /**
+   * Fit every block (m_b x n responses, feature-major, its buffer transferred) sharing `design`:
+   * blocks go to whichever worker is free. `onBlock` is called in completion order; the result is
+   * in block order. Rejects if a worker fails (then close the pool). One fit at a time per pool.
+   */
+  fit(design: BatchDesign, blocks: { count: number; get(index: number): Float64Array }, opts: KernelOptions, onBlock?: (index: number) => void): Promise<BlockResult[]> {
+    const results: BlockResult[] = new Array(blocks.count);
+    let next = 0;
+    let failed = false;
+    const run = (w: Worker) =>
+      new Promise<void>((resolve, reject) => {
+        const done = (): void => {
+          w.onmessage = w.onerror = w.onmessageerror = null;
+        };
+        const stop = (e: Error) => {
+          failed = true;
+          done();
+          reject(e);
+        };
+        const send = () => {
+          if (failed || next >= blocks.count) {
+            done();
+            return resolve();
+          }
+          const block = next++;
+          const Y = blocks.get(block);
+          w.postMessage({ type: "fit", block, design, Y, opts }, [Y.buffer as ArrayBuffer]);
+        };
+        w.onmessage = (ev: MessageEvent<{ block: number; fit?: BatchFit; error?: string; fatal?: string }>) => {
+          const r = ev.data;
+          if (r.fatal !== undefined) return stop(new Error(`trialmix: fit worker: ${r.fatal}`));
+          results[r.block] = r.fit ? { fit: r.fit } : { error: r.error ?? "fit worker failed" };
+          onBlock?.(r.block);
+          send();
+        };
+        w.onerror = (ev: ErrorEvent) => {
+          ev.preventDefault();
+          stop(new Error(`trialmix: fit worker failed: ${ev.message || `could not load ${this.url}`}`));
+        };
+        w.onmessageerror = () => stop(new Error("trialmix: fit worker: a message could not be read"));
+        send();
+      });
+    return Promise.all(this.workers.map(run)).then(() => results);
+  }
+
+  /** Terminate the workers (a scan in progress stops). */
+  close(): void {
+    for (const w of this.workers) w.terminate();
+  }
+}
+
+/** fitMixedTable with the kernel blocks fitted by `pool`; the same rows, in the same order. */
+export async function fitMixedTableInWorkers(frame: AnalysisFrame, opts: MixedOptions, pool: WebFitPool, onProgress?: Progress): Promise<MixedTable> {
+  // a few blocks per worker, so that the workers finish together; smaller blocks than parallel.ts's
+  // MIN_PARALLEL_BLOCK (a page's scans are smaller, and a message costs little here)
+  const size = Math.max(WEB_MIN_BLOCK, Math.min(FEATURE_BLOCK, Math.ceil(frame.features.length / (4 * pool.threads))));
+  const scan = prepareScan(frame, opts, size);
+  if (scan.blocks.length <= 1) return fitMixedTable(frame, opts, onProgress);
+  const blocks = { count: scan.blocks.length, get: (i: number) => blockResponses(scan, scan.blocks[i].features) };
+  let done = frame.features.length - scan.blocks.reduce((s, b) => s + b.features.length, 0);
+  const results = await pool.fit(scan.md.design, blocks, { reml: opts.reml ?? true }, (i) => {
+    done += scan.blocks[i].features.length;
+    onProgress?.(done, frame.features.length);
+  });
+  scan.blocks.forEach((b, i) => finishBlock(scan, b.features, results[i]));
+  return finishScan(scan);
+}
+
+async function withPool<T>(opts: ScanOptions, w: InWorkersOptions, one: () => T, body: (pool: WebFitPool) => Promise<T>): Promise<T> {
+  const threads = w.pool?.threads ?? w.threads ?? opts.threads ?? defaultWebThreads();
+  if (threads <= 1) return one();
+  const pool = w.pool ?? new WebFitPool(threads, w);
+  try {
+    return await body(pool);
+  } finally {
+    if (!w.pool) pool.close();
+  }
+}
+
+/** didTableMixed with the fits on `threads` Web Workers (default: opts.threads, else defaultWebThreads()). */
+export function didTableMixedInWorkers(data: DataInput, opts: ScanOptions, w: InWorkersOptions = {}): Promise<MixedTable> {
+  return withPool(opts, w, () => didTableMixed(data, opts), async (pool) => {
+    const frame = frameOf(data, opts);
+    return withFrameWarnings(frame, await fitMixedTableInWorkers(frame, mixedOptions(opts), pool, opts.onProgress));
+  });
+}
+
+/** compareFixedVsMixed with the mixed half on Web Workers. */
+export function compareFixedVsMixedInWorkers(data: DataInput, opts: ScanOptions, w: InWorkersOptions = {}): Promise<CompareTable> {
+  return withPool(opts, w, () => compareFixedVsMixed(data, opts), async (pool) => {
+    const plain = compareOptions(opts);
+    const frame = frameOf(data, plain);
+    const fixed = didTable(frame, { ...plain, randomSlope: false });
+    const mixed = await fitMixedTableInWorkers(frame, mixedOptions(plain), pool, opts.onProgress);
+    return mergeTables(fixed, withFrameWarnings(frame, mixed));
+  });
 }

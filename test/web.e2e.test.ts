@@ -161,6 +161,103 @@ suite("browser build (dist-web) in headless Chromium", () => {
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
+  let mixedCsv = "";
+  /** Run the scan with the form as it is and `threads` fit workers; the CSV download and the page's timing. */
+  async function runWithThreads(threads: number): Promise<{ csv: string; ms: number; threads: string | null }> {
+    await page.getByTestId("threads").fill(String(threads));
+    await page.evaluate("document.querySelector('[data-testid=summary]').removeAttribute('data-ms')");
+    await page.getByTestId("run").click();
+    const summary = page.locator("[data-testid=summary][data-ms]");
+    await summary.waitFor({ state: "attached", timeout: 60_000 });
+    const ms = Number(await summary.getAttribute("data-ms"));
+    const used = await summary.getAttribute("data-threads");
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-csv").click()]);
+    const path = join(artifacts, `web-threads-${threads}.csv`);
+    await dl.saveAs(path);
+    return { csv: readFileSync(path, "utf8"), ms, threads: used };
+  }
+
+  it("fits on 2 Web Workers: the same table as on 1 worker and as the CLI; times both", async () => {
+    expect(await page.getByTestId("threads").inputValue()).toMatch(/^[1-8]$/); // default: cores, at most 8
+    // cold then warm (the pool of fit workers is kept between runs)
+    const one = [await runWithThreads(1), await runWithThreads(1)];
+    const two = [await runWithThreads(2), await runWithThreads(2)];
+    expect(one[1].threads).toBe("1");
+    expect(two[1].threads).toBe("2");
+    // identical text: same rows, same order, same digits
+    for (const t of [...one, ...two]) expect(t.csv).toBe(one[0].csv);
+    mixedCsv = one[0].csv;
+
+    const cli = spawnSync(process.execPath, [join(root, "dist", "cli.js"), "mixed", example, "--visits", "Pre,Post", "--quiet"], { encoding: "utf8" });
+    expect(cli.status, cli.stderr).toBe(0);
+    const ref = parseDelimited(cli.stdout, ",");
+    const web = parseDelimited(two[1].csv, ",");
+    expect(web.header).toEqual(ref.header);
+    expect(web.rows.length).toBe(ref.rows.length);
+    web.rows.forEach((r, i) =>
+      r.forEach((cell, j) => {
+        const want = ref.rows[i][j];
+        if (cell === want) return;
+        expect(cell !== "" && want !== "" && close(Number(cell), Number(want)), `CSV row ${i + 2}, ${ref.header[j]}: 2 workers '${cell}' vs CLI '${want}'`).toBe(true);
+      }),
+    );
+
+    // the mixed half of compare on 2 workers: the same table as on 1
+    await page.locator("input[name=mode][value=compare]").check();
+    const cmp1 = await runWithThreads(1);
+    const cmp2 = await runWithThreads(2);
+    expect(cmp2.threads).toBe("2");
+    expect(cmp2.csv).toBe(cmp1.csv);
+    expect(cmp1.csv.split("\n")[0]).toContain("beta_mixed");
+    await page.locator("input[name=mode][value=mixed]").check();
+
+    // the cell-level model (1,474 rows per fit: the fits dominate): identical on 1 and 2 workers
+    await page.getByTestId("aggregate").selectOption("cell");
+    const cell = [await runWithThreads(1), await runWithThreads(2), await runWithThreads(1), await runWithThreads(2)];
+    for (const t of cell) expect(t.csv).toBe(cell[0].csv);
+    await page.getByTestId("aggregate").selectOption("participant_visit");
+
+    const f = (x: number) => x.toFixed(0);
+    console.log(
+      `web e2e timing, mixed scan of examples/example.h5ad (300 features) in the page: ` +
+        `1 worker ${f(one[0].ms)} ms cold / ${f(one[1].ms)} ms warm, 2 fit workers ${f(two[0].ms)} ms cold / ${f(two[1].ms)} ms warm ` +
+        `(speed-up warm ${(one[1].ms / two[1].ms).toFixed(2)}x); cell-level model: 1 worker ${f(cell[2].ms)} ms, 2 fit workers ${f(cell[3].ms)} ms ` +
+        `(${(cell[2].ms / cell[3].ms).toFixed(2)}x); compare: ${f(cmp1.ms)} / ${f(cmp2.ms)} ms`,
+    );
+    writeFileSync(
+      join(artifacts, "web-timing-threads.json"),
+      JSON.stringify({ oneCold: one[0].ms, oneWarm: one[1].ms, twoCold: two[0].ms, twoWarm: two[1].ms, compareOne: cmp1.ms, compareTwo: cmp2.ms, cellOne: cell[2].ms, cellTwo: cell[3].ms }, null, 1),
+    );
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("cancel stops the scan worker and its fit workers", async () => {
+    // after a run on 2 workers: the scan worker and its 2 fit workers (kept for the next run)
+    expect(page.workers().length).toBeGreaterThanOrEqual(3);
+    await page.getByTestId("threads").fill("2");
+    await page.getByTestId("aggregate").selectOption("cell"); // a longer scan
+    // cancel as soon as the first block of fits is back (a string: vitest would rewrite a function)
+    const status = (await page.evaluate(`new Promise((resolve) => {
+      const st = document.getElementById("status");
+      const obs = new MutationObserver(() => {
+        const text = st.textContent;
+        if (/fitting on/.test(text)) { obs.disconnect(); document.getElementById("cancel").click(); resolve(text); }
+      });
+      obs.observe(st, { childList: true, characterData: true, subtree: true });
+      document.getElementById("run").click();
+    })`)) as string;
+    expect(status).toMatch(/fitting on 2 workers: \d+ \/ 300/);
+    expect(await page.getByTestId("progress").getAttribute("data-state")).toBe("cancelled");
+    await page.getByTestId("aggregate").selectOption("participant_visit");
+    // the old workers are gone: only the fresh scan worker is left (its fit workers start with its first run)
+    await expect.poll(() => page.workers().length, { timeout: 10_000 }).toBeLessThanOrEqual(1);
+    await page.getByTestId("run").waitFor({ state: "visible" });
+    const again = await runWithThreads(2);
+    expect(again.threads).toBe("2");
+    expect(again.csv).toBe(mixedCsv);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
   it("reports a design that cannot be fitted in the error box", async () => {
     await page.getByTestId("control").selectOption("Treated");
     await page.getByTestId("run").click();

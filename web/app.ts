@@ -97,7 +97,7 @@ function onWorkerMessage(m: FromWorker): void {
     els.bar.value = 1;
     setStatus(`done: ${m.rows.length} features`, "done");
     showWarnings(m.warnings);
-    showResults(m.mode, m.rows, m.columns, m.ms);
+    showResults(m.mode, m.rows, m.columns, m.ms, m.threads);
   } else if (m.type === "error") {
     if (m.id !== null && m.id !== runId) return;
     showError(m.message);
@@ -343,6 +343,16 @@ field("visit").addEventListener("change", () => {
 });
 for (const k of ["participant", "celltype", "crossover"]) field(k).addEventListener("change", refreshCovariates);
 
+/** Fit workers by default: one per core, at most 8 (as defaultWebThreads() in the library). */
+const DEFAULT_THREADS = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+field<HTMLInputElement>("threads").value = String(DEFAULT_THREADS);
+
+function threadsFromForm(): number {
+  const n = Math.floor(Number(field<HTMLInputElement>("threads").value));
+  if (!Number.isFinite(n) || n < 1) return DEFAULT_THREADS;
+  return Math.min(n, 64);
+}
+
 function optionsFromForm(): { mode: Mode; opts: RunOptions } {
   const v = (k: string) => field<HTMLSelectElement | HTMLInputElement>(k).value;
   const checked = (k: string) => field<HTMLInputElement>(k).checked;
@@ -385,6 +395,7 @@ function optionsFromForm(): { mode: Mode; opts: RunOptions } {
     randomSlope: checked("randomSlope"),
     covariates: covs.length ? covs : undefined,
     features: feats.length ? feats : undefined,
+    threads: threadsFromForm(),
   };
   return { mode, opts };
 }
@@ -483,7 +494,7 @@ function pKey(mode: Mode): string {
   return mode === "compare" ? "p_mixed" : "p_DiD";
 }
 
-function showResults(mode: Mode, rows: Row[], columns: string[], ms: number): void {
+function showResults(mode: Mode, rows: Row[], columns: string[], ms: number, threads: number): void {
   state.mode = mode;
   state.rows = rows;
   state.columns = columns;
@@ -500,10 +511,12 @@ function showResults(mode: Mode, rows: Row[], columns: string[], ms: number): vo
   const sig = fdrKey ? rows.filter((r) => (r[fdrKey] as number) <= 0.05).length : rows.filter((r) => r.agreement === true).length;
   els.summary.dataset.ms = String(ms);
   els.summary.dataset.features = String(rows.length);
+  els.summary.dataset.threads = String(threads);
   els.summary.textContent =
     `${mode}: ${rows.length} features, ${fitted} fitted` +
     (fdrKey ? `, ${sig} at FDR ≤ 0.05` : `, fixed and mixed agree on ${sig}`) +
-    ` — ${ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`} in this tab`;
+    ` — ${ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`} in this tab` +
+    (threads > 1 ? ` (${threads} fit workers)` : "");
   $("sig-label").textContent = mode === "compare" ? "p mixed < 0.05 only" : "FDR ≤ 0.05 only";
   renderPlots();
   renderTable();

@@ -37,5 +37,5 @@ export type ToWorker =
 export type FromWorker =
   | { type: "opened"; info: FileInfo }
   | { type: "progress"; id: number; phase: string; done: number; total: number }
-  | { type: "result"; id: number; mode: Mode; rows: Record<string, unknown>[]; columns: string[]; warnings: string[]; ms: number }
+  | { type: "result"; id: number; mode: Mode; rows: Record<string, unknown>[]; columns: string[]; warnings: string[]; ms: number; threads: number }
   | { type: "error"; id: number | null; name: string; message: string };

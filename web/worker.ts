@@ -1,12 +1,15 @@
 // The scan worker: opens the file (a File is mounted with WORKERFS, not copied), describes it,
 // runs fixed / mixed / compare scans and posts progress and results. The page cancels a scan
-// by terminating this worker and starting a new one.
+// by terminating this worker and starting a new one (which also ends its fit workers).
+// With threads > 1 the mixed fits go to a pool of nested fit workers (WebFitPool: blocks to
+// whichever is free, rows assembled here in block order); the pool is kept between runs.
 import {
   initTrialmix,
   openDataFile,
-  didTableMixed,
+  didTableMixedInWorkers,
   didTable,
-  compareFixedVsMixed,
+  compareFixedVsMixedInWorkers,
+  WebFitPool,
   mixedColumns,
   COMPARE_COLUMNS,
   type DataSource,
@@ -19,6 +22,17 @@ const post = (m: FromWorker): void => (self as unknown as { postMessage(m: FromW
 
 let source: DataSource | null = null;
 let ready: Promise<void> | null = null;
+let pool: WebFitPool | null = null;
+
+/** The pool for `threads` fit workers (none for one): the previous one when it has that size. */
+function poolFor(threads: number): WebFitPool | null {
+  if (threads <= 1) return null;
+  if (pool?.threads !== threads) {
+    pool?.close();
+    pool = new WebFitPool(threads, { workerUrl: new URL("./trialmix-fit-worker.js", import.meta.url), wasmUrl: new URL("./trialmix.wasm", import.meta.url) });
+  }
+  return pool;
+}
 const MAX_LEVELS = 500;
 
 function describe(src: DataSource, name: string, kind: "h5ad" | "table", openMs: number, mounted: boolean): FileInfo {
@@ -83,24 +97,38 @@ async function open(file: File): Promise<void> {
   post({ type: "opened", info: describe(src, file.name, kind, performance.now() - t0, mounted) });
 }
 
-function run(id: number, mode: "mixed" | "fixed" | "compare", opts: ScanOptions): void {
+async function run(id: number, mode: "mixed" | "fixed" | "compare", opts: ScanOptions): Promise<void> {
   if (!source) throw new Error("no file is open");
+  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
   const progress = (phase: string, done: number, total: number) => post({ type: "progress", id, phase, done, total });
   progress("reading the matrix and aggregating", 0, 0);
-  opts.onProgress = (done, total) => progress("fitting", done, total);
+  const fitting = mode !== "fixed" && threads > 1 ? `fitting on ${threads} workers` : "fitting";
+  opts.onProgress = (done, total) => progress(fitting, done, total);
   const t0 = performance.now();
-  if (mode === "mixed") {
-    const t = didTableMixed(source, opts);
-    const ms = performance.now() - t0;
-    post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: mixedColumns(opts.randomSlope ?? false), warnings: t.warnings, ms });
-  } else if (mode === "fixed") {
+  if (mode === "fixed") {
     const t = didTable(source, opts);
     const ms = performance.now() - t0;
-    post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: fixedColumns(t.rows), warnings: t.warnings, ms });
-  } else {
-    const t = compareFixedVsMixed(source, opts);
-    const ms = performance.now() - t0;
-    post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: [...COMPARE_COLUMNS], warnings: t.warnings, ms });
+    post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: fixedColumns(t.rows), warnings: t.warnings, ms, threads: 1 });
+    return;
+  }
+  const p = poolFor(threads);
+  try {
+    if (mode === "mixed") {
+      const t = await didTableMixedInWorkers(source, opts, { threads, pool: p ?? undefined });
+      const ms = performance.now() - t0;
+      post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: mixedColumns(opts.randomSlope ?? false), warnings: t.warnings, ms, threads });
+    } else {
+      const t = await compareFixedVsMixedInWorkers(source, opts, { threads, pool: p ?? undefined });
+      const ms = performance.now() - t0;
+      post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: [...COMPARE_COLUMNS], warnings: t.warnings, ms, threads });
+    }
+  } catch (e) {
+    // a worker that failed may be left mid-block: start a fresh pool next time
+    if (p && /fit worker/.test((e as Error)?.message ?? "")) {
+      p.close();
+      if (pool === p) pool = null;
+    }
+    throw e;
   }
 }
 
@@ -116,7 +144,7 @@ async function handle(msg: ToWorker): Promise<void> {
     ready ??= initTrialmix({ wasmUrl: new URL("./trialmix.wasm", import.meta.url) });
     await ready;
     if (msg.type === "open") await open(msg.file);
-    else if (msg.type === "run") run(msg.id, msg.mode, { ...msg.opts });
+    else if (msg.type === "run") await run(msg.id, msg.mode, { ...msg.opts });
   } catch (e) {
     const err = e as Error;
     const known = err?.name === "H5adError" || err?.name === "TrialmixInputError";
