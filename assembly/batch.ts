@@ -254,14 +254,14 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
   const ZT = allocF64(q * n);
   for (let i = 0; i < n; i++) for (let a = 0; a < q; a++) st(ZT, a * n + i, ld(Z, i * q + a));
   R.setPointers(XtX, ZtZ, ZtX);
-  // q >= 2: residual of y after X and every group's own Z columns (fixed per-group effects), from the
+  // Residual of y after X and every group's own Z columns (fixed per-group effects), from the
   // cross-products: when it is ~0 although that fit leaves residual degrees of freedom, the likelihood has no
   // maximum (it grows without bound as the random-effect variances do), so such a feature is reported as
   // failed at once instead of chasing theta to infinity. (With no residual df, e.g. a random slope on one row
   // per participant-visit, the residual is 0 for every y and says nothing: the fit proceeds.)
   let CpG: usize = 0, XtP: usize = 0, cpy: usize = 0, xyt: usize = 0;
   let exactCheck = false;
-  if (q >= 2) {
+  {
     let rk = 0;
     const qq = q * q, pp = p * p;
     CpG = allocF64(G * qq);
@@ -380,10 +380,29 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
       }
     }
     R.setYty(yy);
+    if (q == 1) {
+      const K = R.K;
+      for (let k = 0; k < K * p; k++) st(R.poolV, k, 0);
+      for (let k = 0; k < K; k++) st(R.poolW, k, 0);
+      for (let g = 0; g < G; g++) {
+        const k = ldi(R.groupPool, g);
+        const zy = ld(Zty, g);
+        st(R.poolW, k, ld(R.poolW, k) + zy * zy);
+        for (let j = 0; j < p; j++) st(R.poolV, k * p + j, ld(R.poolV, k * p + j) + ld(ZtX, g * p + j) * zy);
+      }
+    }
     if (exactCheck) {
       let rss = yy;
       for (let j = 0; j < p; j++) st(xyt, j, ld(Xty, j));
-      for (let g = 0; g < G; g++) {
+      if (q == 1) {
+        // the same sums from the pools of equal group size: O(K p) instead of O(G p) per feature
+        for (let k = 0; k < R.K; k++) {
+          const z = ld(R.poolZ, k);
+          if (!(z > 0)) continue; // pinv of a zero Z_g'Z_g is 0
+          rss -= ld(R.poolW, k) / z;
+          for (let j = 0; j < p; j++) st(xyt, j, ld(xyt, j) - ld(R.poolV, k * p + j) / z);
+        }
+      } else for (let g = 0; g < G; g++) {
         for (let k = 0; k < q; k++) {
           let a = 0.0;
           for (let l = 0; l < q; l++) a += ld(CpG, (g * q + k) * q + l) * ld(Zty, g * q + l);
@@ -402,17 +421,6 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
         sti(oStatus, f, STATUS_FAILED); store<u8>(oConv + f, 0); store<u8>(oSing + f, 0); sti(oIter, f, 0);
         if (oObj != 0) st(oObj, f, NaN);
         continue;
-      }
-    }
-    if (q == 1) {
-      const K = R.K;
-      for (let k = 0; k < K * p; k++) st(R.poolV, k, 0);
-      for (let k = 0; k < K; k++) st(R.poolW, k, 0);
-      for (let g = 0; g < G; g++) {
-        const k = ldi(R.groupPool, g);
-        const zy = ld(Zty, g);
-        st(R.poolW, k, ld(R.poolW, k) + zy * zy);
-        for (let j = 0; j < p; j++) st(R.poolV, k * p + j, ld(R.poolV, k * p + j) + ld(ZtX, g * p + j) * zy);
       }
     }
     R.nEval = 0;

@@ -190,11 +190,19 @@ function derivQ1At(x: f64): void {
 /** Safeguarded Newton for the root of the derivative in (lo, hi), from x0; NaN when it fails. */
 function newtonQ1(lo: f64, hi: f64, x0: f64): f64 {
   let x = x0;
+  let seenNeg = lo == 0, seenPos = false; // is there a sign change of the derivative in the bracket?
   for (let it = 0; it < 40; it++) {
+    if (it == 4 && !(seenNeg && seenPos)) {
+      // still one-sided after a few steps: check the far end once, and leave it to Brent when the
+      // derivative does not change sign in the bracket (a criterion flat to roundoff, theta -> infinity)
+      derivQ1At(seenNeg ? hi : lo);
+      if (!isFinite(gQ1) || (seenNeg ? !(gQ1 > 0) : !(gQ1 < 0))) return NaN;
+      seenNeg = seenPos = true;
+    }
     derivQ1At(x);
     if (!isFinite(gQ1)) return NaN;
     if (gQ1 == 0) return x;
-    if (gQ1 < 0) lo = x; else hi = x; // the minimum is on the side the criterion decreases towards
+    if (gQ1 < 0) { lo = x; seenNeg = true; } else { hi = x; seenPos = true; } // the minimum lies where the criterion decreases
     let xn = hQ1 > 0 ? x - gQ1 / hQ1 : NaN;
     if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
     if (Math.abs(xn - x) <= 1e-13 * x || hi - lo <= 1e-13 * hi) return xn;

@@ -222,3 +222,17 @@ describe("the kernel's memory", () => {
     expect(Array.from(last.beta)).toEqual(Array.from(first.beta));
   }, 120_000);
 });
+
+describe("random intercept: a response fitted exactly by X and the participants' own means", () => {
+  it("has no REML maximum (the variance ratio runs to infinity): status failed at once, not a fit at theta ~ 64", async () => {
+    const { makeDidCase } = await import("../bench/cases.mjs");
+    const { design } = makeDidCase({ participants: 24, features: 1, seed: 9 });
+    const n = design.n;
+    // participant 0 at 1 on both visits, everyone else 0: a participant offset, no within-participant residual
+    const y = new Float64Array(n).map((_, i) => (i < 2 ? 1 : 0));
+    const ok = new Float64Array(n).map((_, i) => (i === 0 ? 1 : 0)); // one value: residual left, a real fit
+    const fit = fitBatch(design, Float64Array.from([...y, ...ok]));
+    expect(Array.from(fit.status)).toEqual([FIT_STATUS.failed, FIT_STATUS.ok]);
+    expect(fit.iterations[0]).toBe(0);
+  });
+});
