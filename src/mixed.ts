@@ -172,7 +172,7 @@ function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, r
         ? "fixed-effects design is rank deficient for this feature"
         : status === FIT_STATUS.nonFinite
           ? "non-finite values in the response"
-          : "no REML optimum: the feature is fitted exactly by the design (or by the design and each participant's own random effects), leaving no residual variance";
+          : "no REML optimum: the feature is an exact function of the design (or of the design and each participant's own random effects), leaving no residual variance";
     return nanRow(feature, nUnits, why, randomSlope);
   }
   const beta = fit.beta[k * p + DID_INDEX];
