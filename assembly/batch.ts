@@ -1,6 +1,7 @@
 // Batch entry: one shared design, m responses (feature-major), everything fitted inside WASM.
 import { ld, st, ldi, sti, allocF64, alloc } from "./mem";
 import { chol, cholInverse, fwd, bwd, dot } from "./linalg/chol";
+import { matVec } from "./linalg/dense";
 import * as R from "./reml";
 import { setupOptim, optimQ1, optimGeneral, lastConverged, diverged, isDiag, jacobi } from "./optim";
 
@@ -147,11 +148,7 @@ function ranef(theta: usize, s2: f64, outB: usize, outV: usize): void {
       st(qa, i, a);
     }
     fwd(qb, q, qa, 1); bwd(qb, q, qa, 1);
-    for (let i = 0; i < q; i++) {
-      let a = 0.0;
-      for (let k = 0; k < q; k++) a += ld(Lam, i * q + k) * ld(qa, k);
-      st(outB, g * q + i, a);
-    }
+    matVec(Lam, qa, outB + (<usize>(g * q) << 3), q, q);
     cholInverse(qb, q, qc, qd); // qc = T^-1
     // condVar = s2 Lam T^-1 Lam'
     for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {

@@ -384,16 +384,8 @@ export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
         st(gS, i * q + j, a); st(gS, j * q + i, a);
       }
       // M = K S ; Q = M N'
-      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-        let a = 0.0;
-        for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(gS, k * q + j);
-        st(gM, i * q + j, a);
-      }
-      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-        let a = 0.0;
-        for (let k = 0; k < q; k++) a += ld(gM, i * q + k) * ld(gN, k * q + j);
-        st(gQ, i * q + j, a);
-      }
+      matMul(gK, gS, gM, q, q, q);
+      matMul(gM, gN, gQ, q, q, q);
       if (wa) {
         // d(A^-1)_jj = a_j' (sum_g B_g' dM_g B_g) a_j = 2 sum_g (N_g w)' dLam (K_g w), w = B_g A^-1 e_j = Y e_j
         for (let c = 0; c < p; c++) {
