@@ -139,8 +139,8 @@ export interface CompareTable {
 
 /** compare_fixed_vs_mixed: the options only the mixed model knows (random slope) stay out of the fixed fit. */
 export function compareFixedVsMixed(data: DataInput, opts: ScanOptions): CompareTable {
-  const frame = frameOf(data, { ...opts });
   const plain = compareOptions(opts);
+  const frame = frameOf(data, plain);
   const fixed = didTable(frame, { ...plain, randomSlope: false });
   const mixed = didTableMixed(frame, plain);
   return mergeTables(fixed, mixed);
