@@ -74,16 +74,17 @@ export function formatCell(v: unknown): string {
 }
 
 export function formatDelimited(columns: string[], rows: Record<string, unknown>[], sep = ","): string {
-  const lines = [columns.map((c) => quoteField(c, sep)).join(sep)];
-  for (const r of rows) {
-    let line = "";
+  const lines = new Array<string>(rows.length + 1);
+  lines[0] = columns.map((c) => quoteField(c, sep)).join(sep);
+  const cells = new Array<string>(columns.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
     for (let j = 0; j < columns.length; j++) {
       const v = r[columns[j]];
       // numbers never need quoting; only text is checked
-      const cell = typeof v === "number" ? (v === v ? String(v) : "") : quoteField(formatCell(v), sep);
-      line += j === 0 ? cell : sep + cell;
+      cells[j] = typeof v === "number" ? (v === v ? String(v) : "") : quoteField(formatCell(v), sep);
     }
-    lines.push(line);
+    lines[i + 1] = cells.join(sep); // one flat string per line: cheaper than growing it cell by cell
   }
   return lines.join("\n") + "\n";
 }

@@ -86,9 +86,15 @@ export function standardize(values: Float64Array, minSd: number): Float64Array |
 export function standardizeInto(values: Float64Array, out: Float64Array, offset: number, minSd: number): boolean {
   const z = zParams(values, minSd);
   if (z === null) return false;
-  const { mean, sd, scale } = z;
-  for (let i = 0; i < values.length; i++) out[offset + i] = (values[i] / scale - mean) / sd;
+  zScoreInto(values, z, out, offset);
   return true;
+}
+
+/** (v / scale - mean) / sd of every value into out[offset ..], for z parameters already computed (zParams). */
+export function zScoreInto(values: Float64Array, z: { mean: number; sd: number; scale: number }, out: Float64Array, offset: number): void {
+  const { mean, sd, scale } = z;
+  if (scale === 1) for (let i = 0; i < values.length; i++) out[offset + i] = (values[i] - mean) / sd;
+  else for (let i = 0; i < values.length; i++) out[offset + i] = (values[i] / scale - mean) / sd;
 }
 
 /**
@@ -355,7 +361,7 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
       throw new TrialmixInputError(`matrix shape [${info.shape.join(", ")}] does not match n_obs x n_vars = ${nObs} x ${nVars}`);
     // dense rows are read whole: keep a chunk near 2^21 values, so the read buffers stay small and reused
     const rowsPerChunk = opts.rowsPerChunk ?? (info.encoding === "dense" ? Math.max(1, Math.min(4096, Math.floor(2 ** 21 / Math.max(1, nVars)))) : 4096);
-    const chunks = source.rowChunks(opts.layer, rowsPerChunk, { cols });
+    const chunks = source.rowChunks(opts.layer, rowsPerChunk, { cols, reuse: true }); // aggregateChunks takes each block before the next
     const nOut = geneFeats.length;
     const f32 = opts.float32Means ?? info.dtype === "float32";
     const acc = aggregateChunks(chunks, groupOf, nRows, colMap, nOut, mode === "cell" ? "mean" : agg, { float32: f32 });

@@ -9,6 +9,7 @@
 // h5wasm-browser.ts (same exports), so this module never names node:fs itself.
 import { h5wasm, host } from "./h5wasm-node.js";
 import { H5adError } from "./errors.js";
+import { HeapBlocks, heapReadable } from "./h5block.js";
 
 export { H5adError } from "./errors.js";
 
@@ -70,10 +71,18 @@ export interface DataSource {
   /**
    * Iterate the matrix in blocks whose memory is bounded by the block. Dense and CSR are
    * read as row blocks of `rowsPerChunk` rows; CSC as column blocks (of at most `maxValues`
-   * stored values, or a single column), restricted to `cols` when given.
+   * stored values, or a single column), restricted to `cols` when given. With `reuse`, a block's
+   * arrays may be views of one buffer that the next block overwrites (no copy, no fresh memory per
+   * block): take what is needed from a block before asking for the next.
    */
-  rowChunks(layer: string | null | undefined, rowsPerChunk: number, opts?: { cols?: ArrayLike<number>; maxValues?: number }): Iterable<MatrixChunk>;
+  rowChunks(layer: string | null | undefined, rowsPerChunk: number, opts?: ChunkOptions): Iterable<MatrixChunk>;
   close(): void;
+}
+
+export interface ChunkOptions {
+  cols?: ArrayLike<number>;
+  maxValues?: number;
+  reuse?: boolean;
 }
 
 export interface ReadH5adOptions {
@@ -504,23 +513,49 @@ export class H5ad implements DataSource {
     return { encoding: enc, dtype: dtypeName(data.metadata), shape: [shp[0], shp[1]] };
   }
 
-  *rowChunks(layer: string | null | undefined, rowsPerChunk: number, opts: { cols?: ArrayLike<number>; maxValues?: number } = {}): Generator<MatrixChunk> {
+  *rowChunks(layer: string | null | undefined, rowsPerChunk: number, opts: ChunkOptions = {}): Generator<MatrixChunk> {
     const info = this.matrixInfo(layer);
     const path = this.matrixPath(layer);
     const [nr, nc] = info.shape;
     const step = Math.max(1, Math.floor(rowsPerChunk));
-    if (info.encoding === "dense") {
-      const ds = this.dataset(path, "dense matrix");
-      this.checkDeclared(ds, Math.min(step, nr) * nc);
-      for (let r0 = 0; r0 < nr; r0 += step) {
-        const r1 = Math.min(nr, r0 + step);
-        const data = toNum(quiet(() => ds.slice([[r0, r1], []]), (r1 - r0) * nc * 8));
-        yield { kind: "dense", rowStart: r0, rowEnd: r1, nCols: nc, data };
+    const heap = opts.reuse ? new HeapBlocks() : null;
+    try {
+      if (info.encoding === "dense") {
+        const ds = this.dataset(path, "dense matrix");
+        this.checkDeclared(ds, Math.min(step, nr) * nc);
+        const inPlace = heap !== null && heapReadable(ds);
+        for (let r0 = 0; r0 < nr; r0 += step) {
+          const r1 = Math.min(nr, r0 + step);
+          let data: NumArray;
+          if (inPlace) {
+            this.guard(ds, () => heap.read(0, ds, [nr, nc], r0, r1 - r0, quiet));
+            data = heap.view(0);
+          } else data = toNum(quiet(() => ds.slice([[r0, r1], []]), (r1 - r0) * nc * 8));
+          yield { kind: "dense", rowStart: r0, rowEnd: r1, nCols: nc, data };
+        }
+        return;
       }
-      return;
+      yield* this.sparseChunks(path, info, step, opts, heap);
+    } finally {
+      heap?.free();
     }
+  }
+
+  /** A read's failure (a truncated or corrupt file) as this file's H5adError. */
+  private guard(ds: H5Dataset, f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      if (err instanceof H5adError) throw err;
+      this.fail(ds.path, `cannot read (${(err as Error).message}); the file may be truncated or corrupt`);
+    }
+  }
+
+  private *sparseChunks(path: string, info: MatrixInfo, step: number, opts: ChunkOptions, heap: HeapBlocks | null): Generator<MatrixChunk> {
+    const [nr, nc] = info.shape;
     const dds = this.dataset(`${path}/data`, "sparse data");
     const ids = this.dataset(`${path}/indices`, "sparse indices");
+    const inPlace = heap !== null && heapReadable(dds) && heapReadable(ids);
     const ptr = toFloat64(this.read(this.dataset(`${path}/indptr`, "sparse indptr")));
     const nnzTotal = dds.shape?.[0] ?? 0;
     if (ptr[ptr.length - 1] > nnzTotal || (ids.shape?.[0] ?? 0) !== nnzTotal) this.fail(`/${path}`, `indptr/indices/data lengths disagree (data has ${nnzTotal} values)`);
@@ -530,8 +565,18 @@ export class H5ad implements DataSource {
     const bound = info.encoding === "csr_matrix" ? nc : nr; // csr indices are columns, csc indices rows
     const slice = (a: number, b: number): [NumArray, Int32Array] => {
       if (b <= a) return [new Float32Array(0), new Int32Array(0)];
-      const d = toNum(this.read(dds, [a, b]));
-      const raw = this.read(ids, [a, b]) as ArrayLike<number | bigint>;
+      let d: NumArray;
+      let raw: ArrayLike<number | bigint>;
+      if (inPlace) {
+        // both reads first: the second may grow the heap and detach a view of the first
+        this.guard(dds, () => heap.read(0, dds, [nnzTotal], a, b - a, quiet));
+        this.guard(ids, () => heap.read(1, ids, [nnzTotal], a, b - a, quiet));
+        d = heap.view(0);
+        raw = heap.view(1);
+      } else {
+        d = toNum(this.read(dds, [a, b]));
+        raw = this.read(ids, [a, b]) as ArrayLike<number | bigint>;
+      }
       for (let k = 0; k < raw.length; k++) {
         const x = Number(raw[k]);
         if (!(x >= 0 && x < bound))
@@ -540,35 +585,55 @@ export class H5ad implements DataSource {
       const ix = toInt32(raw);
       return [d, ix];
     };
+    // the blocks first, so that the heap buffers are sized once for the largest
+    const plan: { a: number; b: number; chunk: (data: NumArray, indices: Int32Array) => MatrixChunk }[] = [];
     if (info.encoding === "csr_matrix") {
       for (let r0 = 0; r0 < nr; r0 += step) {
         const r1 = Math.min(nr, r0 + step);
         const a = ptr[r0];
-        const b = ptr[r1];
-        const indptr = new Float64Array(r1 - r0 + 1);
-        for (let i = 0; i <= r1 - r0; i++) indptr[i] = ptr[r0 + i] - a;
-        const [data, indices] = slice(a, b);
-        yield { kind: "csr", rowStart: r0, rowEnd: r1, indptr, indices, data };
+        plan.push({
+          a,
+          b: ptr[r1],
+          chunk: (data, indices) => {
+            const indptr = new Float64Array(r1 - r0 + 1);
+            for (let i = 0; i <= r1 - r0; i++) indptr[i] = ptr[r0 + i] - a;
+            return { kind: "csr", rowStart: r0, rowEnd: r1, indptr, indices, data };
+          },
+        });
       }
-      return;
+    } else {
+      // CSC: column blocks (contiguous runs of the wanted columns), each at most maxValues stored values
+      const maxValues = Math.max(1, opts.maxValues ?? Math.max(1 << 20, step * 64));
+      const want: number[] = opts.cols ? Array.from(opts.cols).sort((x, y) => x - y) : Array.from({ length: nc }, (_, i) => i);
+      let i = 0;
+      while (i < want.length) {
+        let j = i + 1;
+        while (j < want.length && want[j] === want[j - 1] + 1 && ptr[want[j] + 1] - ptr[want[i]] <= maxValues) j++;
+        const c0 = want[i];
+        const c1 = want[j - 1] + 1;
+        const a = ptr[c0];
+        plan.push({
+          a,
+          b: ptr[c1],
+          chunk: (data, indices) => {
+            const cols = new Int32Array(c1 - c0);
+            const indptr = new Float64Array(c1 - c0 + 1);
+            for (let k = 0; k < c1 - c0; k++) cols[k] = c0 + k;
+            for (let k = 0; k <= c1 - c0; k++) indptr[k] = ptr[c0 + k] - a;
+            return { kind: "csc", cols, indptr, indices, data };
+          },
+        });
+        i = j;
+      }
     }
-    // CSC: column blocks (contiguous runs of the wanted columns), each at most maxValues stored values
-    const maxValues = Math.max(1, opts.maxValues ?? Math.max(1 << 20, step * 64));
-    const want: number[] = opts.cols ? Array.from(opts.cols).sort((x, y) => x - y) : Array.from({ length: nc }, (_, i) => i);
-    let i = 0;
-    while (i < want.length) {
-      let j = i + 1;
-      while (j < want.length && want[j] === want[j - 1] + 1 && ptr[want[j] + 1] - ptr[want[i]] <= maxValues) j++;
-      const c0 = want[i];
-      const c1 = want[j - 1] + 1;
-      const a = ptr[c0];
-      const cols = new Int32Array(c1 - c0);
-      const indptr = new Float64Array(c1 - c0 + 1);
-      for (let k = 0; k < c1 - c0; k++) cols[k] = c0 + k;
-      for (let k = 0; k <= c1 - c0; k++) indptr[k] = ptr[c0 + k] - a;
-      const [data, indices] = slice(a, ptr[c1]);
-      yield { kind: "csc", cols, indptr, indices, data };
-      i = j;
+    if (inPlace) {
+      const most = plan.reduce((m, p) => Math.max(m, p.b - p.a), 0);
+      this.guard(dds, () => heap.reserve(0, most * dds.metadata.size));
+      this.guard(ids, () => heap.reserve(1, most * ids.metadata.size));
+    }
+    for (const p of plan) {
+      const [data, indices] = slice(p.a, p.b);
+      yield p.chunk(data, indices);
     }
   }
 

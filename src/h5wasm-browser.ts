@@ -4,6 +4,8 @@
 // by slices on demand, never copied whole).
 import h5wasm from "h5wasm";
 
+import type { H5Heap } from "./h5block.js";
+
 export { h5wasm };
 
 /** The parts of Emscripten's FS used here. */
@@ -23,12 +25,20 @@ interface EmFS {
 }
 
 let FS: EmFS | null = null;
+let heap: H5Heap | null = null;
+
+/** h5wasm's module (after h5wasmReady). */
+export function h5heap(): H5Heap {
+  if (!heap) throw new Error("trialmix: h5wasm is not initialised; await initTrialmix() first");
+  return heap;
+}
 let readyPromise: Promise<void> | null = null;
 
 /** Load and initialise h5wasm's wasm (once). */
 export function h5wasmReady(): Promise<void> {
-  readyPromise ??= (h5wasm.ready as Promise<{ FS: EmFS }>).then((m) => {
+  readyPromise ??= (h5wasm.ready as unknown as Promise<{ FS: EmFS } & H5Heap>).then((m) => {
     FS = m.FS;
+    heap = m;
     try {
       FS.mkdir("/tmp");
     } catch {

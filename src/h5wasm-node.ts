@@ -7,11 +7,18 @@ import os from "node:os";
 import nodePath from "node:path";
 import h5wasm from "h5wasm/node";
 
+import type { H5Heap } from "./h5block.js";
+
 export { h5wasm };
 
 // The wasm module is initialised once, when this module is imported (top-level await), so
 // that readH5ad can be synchronous.
-await h5wasm.ready;
+const module = (await h5wasm.ready) as unknown as H5Heap;
+
+/** h5wasm's module (initialised). */
+export function h5heap(): H5Heap {
+  return module;
+}
 
 const HDF5_SIG = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 

@@ -4,7 +4,7 @@ import { fitBatch } from "./kernel.js";
 import { covariateColumns, didIndicators } from "./model.js";
 import { normalTwoSided, tTwoSided } from "./dist.js";
 import { applyFdr } from "./fdr.js";
-import { standardizeInto, unusableReason, zParams } from "./frame.js";
+import { zScoreInto, unusableReason, zParams } from "./frame.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD, Z_975 } from "./columns.js";
 import { FIT_STATUS } from "./types.js";
 import type { AnalysisFrame, BatchDesign, BatchFit } from "./types.js";
@@ -226,6 +226,7 @@ export interface PreparedScan {
   md: MixedDesign;
   rows: (MixedRow | null)[];
   blocks: { features: number[] }[]; // responses filled by blockResponses when the block is fitted
+  z: ({ mean: number; sd: number; scale: number } | null)[]; // each feature's z-score parameters (standardised scans)
   note: string; // said in every row's error (random slope on pseudobulk)
   warnings: string[];
 }
@@ -246,10 +247,13 @@ export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, blockSize 
   }
   const m = frame.features.length;
   const rows: (MixedRow | null)[] = new Array(m).fill(null);
+  const zs: PreparedScan["z"] = new Array(m).fill(null);
   const blocks: PreparedScan["blocks"] = [];
   let cur: number[] = [];
   for (let f = 0; f < m; f++) {
-    if (doStd ? zParams(frame.values[f], MIXED_MIN_SD) !== null : unusableReason(frame.values[f], 0, true) === "") {
+    const z = doStd ? zParams(frame.values[f], MIXED_MIN_SD) : null;
+    if (z !== null) zs[f] = z;
+    if (doStd ? z !== null : unusableReason(frame.values[f], 0, true) === "") {
       cur.push(f);
     } else {
       rows[f] = nanRow(frame.features[f], md.nUnits, (doStd ? "standardisation failed: " : "") + (unusableReason(frame.values[f], MIXED_MIN_SD, !doStd) || "sd not finite"), slope);
@@ -259,7 +263,7 @@ export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, blockSize 
       cur = [];
     }
   }
-  return { frame, opts, md, rows, blocks, note, warnings };
+  return { frame, opts, md, rows, blocks, z: zs, note, warnings };
 }
 
 /**
@@ -271,7 +275,8 @@ export function blockResponses(scan: PreparedScan, features: number[], into?: Fl
   const Y = into ? into.subarray(0, features.length * n) : new Float64Array(features.length * n);
   const doStd = scan.opts.standardize ?? true;
   features.forEach((f, k) => {
-    if (doStd) standardizeInto(scan.frame.values[f], Y, k * n, MIXED_MIN_SD);
+    const z = scan.z[f];
+    if (doStd && z) zScoreInto(scan.frame.values[f], z, Y, k * n);
     else Y.set(scan.frame.values[f], k * n);
   });
   return Y;

@@ -77,6 +77,56 @@ describe("readH5ad", () => {
     for (const m of mats.slice(1)) expect(Array.from(m)).toEqual(Array.from(mats[0]));
   });
 
+  it("reuse: blocks read in place on h5wasm's heap hold the same values, in one reused buffer", async () => {
+    for (const v of ["basic_dense", "basic_csr", "basic_csc", "basic_legacy07"]) {
+      const ad = readH5ad(V + v + ".h5ad");
+      const [nr, nc] = ad.matrixInfo().shape;
+      const want = densify(ad.rowChunks(null, 7, { maxValues: 300 }), nr, nc);
+      const places = new Set<string>();
+      const seen = (function* () {
+        for (const ch of ad.rowChunks(null, 7, { maxValues: 300, reuse: true })) {
+          if (ch.data.length > 0) places.add(`${ch.data.byteOffset}`);
+          yield ch;
+        }
+      })();
+      expect(Array.from(densify(seen, nr, nc))).toEqual(Array.from(want));
+      expect(places.size).toBe(1); // every block in the same place: no copy, no fresh memory per block
+      ad.close();
+    }
+  });
+
+  it("reuse: 64-bit indices and float64 data are read in place too", async () => {
+    const h5wasm = (await import("h5wasm/node")).default;
+    await h5wasm.ready;
+    const dir = mkdtempSync(join(tmpdir(), "trialmix-h5-"));
+    const path = join(dir, "i64.h5ad");
+    const f = new h5wasm.File(path, "w");
+    const enc = (o: { create_attribute(n: string, v: string): void }, t: string, ver = "0.2.0") => {
+      o.create_attribute("encoding-type", t);
+      o.create_attribute("encoding-version", ver);
+    };
+    enc(f, "anndata", "0.1.0");
+    for (const [g, names] of [["obs", ["a", "b", "c"]], ["var", ["g0", "g1", "g2", "g3"]]] as const) {
+      const grp = f.create_group(g);
+      enc(grp, "dataframe");
+      grp.create_attribute("_index", "_index");
+      grp.create_attribute("column-order", []);
+      grp.create_dataset({ name: "_index", data: [...names] });
+    }
+    const X = f.create_group("X");
+    enc(X, "csr_matrix", "0.1.0");
+    X.create_attribute("shape", new BigInt64Array([3n, 4n]));
+    X.create_dataset({ name: "data", data: new Float64Array([1.5, -2.25, 3, 1e300]) });
+    X.create_dataset({ name: "indices", data: new BigInt64Array([0n, 3n, 1n, 2n]) });
+    X.create_dataset({ name: "indptr", data: new BigInt64Array([0n, 2n, 2n, 4n]) });
+    f.close();
+    const ad = readH5ad(path);
+    const a = densify(ad.rowChunks(null, 2, { reuse: true }), 3, 4);
+    expect(Array.from(a)).toEqual([1.5, 0, 0, -2.25, 0, 0, 0, 0, 0, 3, 1e300, 0]);
+    ad.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("CSC chunks respect the value budget and the column selection", async () => {
     const ad = readH5ad(V + "basic_csc.h5ad");
     const chunks = [...ad.rowChunks(null, 10, { cols: [3, 4, 5, 20], maxValues: 2000 })];

@@ -1,0 +1,100 @@
+// Hyperslab reads into buffers on h5wasm's own heap, reused block after block: the matrix is
+// streamed without a copy per block and without fresh memory per block (h5wasm's slice() copies
+// every block out of its heap into a new array, and on a VM fresh pages are the dearest part).
+import { h5heap } from "./h5wasm-node.js";
+import type { NumArray } from "./h5ad.js";
+
+/** The parts of h5wasm's Emscripten module read into here (its heap, malloc, the raw read). */
+export interface H5Heap {
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  get_dataset_data(fileId: bigint, path: string, count: bigint[], offset: bigint[], strides: bigint[], ptr: bigint): number;
+}
+
+/** What a dataset must offer (h5wasm's Dataset). */
+export interface HeapDataset {
+  file_id: bigint;
+  path: string;
+  metadata: { type: number; size: number; signed: boolean };
+}
+
+type ViewCtor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => NumArray | BigInt64Array | BigUint64Array;
+
+/** The typed array of an HDF5 integer (class 0) or float (class 1) of `size` bytes; h5wasm reads little-endian. */
+function viewType(meta: HeapDataset["metadata"]): ViewCtor | null {
+  if (meta.type === 1) return meta.size === 4 ? Float32Array : meta.size === 8 ? Float64Array : null;
+  if (meta.type !== 0) return null;
+  const t: Record<number, [ViewCtor, ViewCtor]> = {
+    1: [Int8Array, Uint8Array],
+    2: [Int16Array, Uint16Array],
+    4: [Int32Array, Uint32Array],
+    8: [BigInt64Array, BigUint64Array],
+  };
+  const pair = t[meta.size];
+  return pair ? pair[meta.signed ? 0 : 1] : null;
+}
+
+/** True when a dataset can be read into the heap (numeric, a size h5block knows). */
+export function heapReadable(ds: HeapDataset): boolean {
+  return viewType(ds.metadata) !== null;
+}
+
+/**
+ * Buffers on h5wasm's heap, one per slot (e.g. CSR data and indices), grown when a block needs more
+ * and reused otherwise. view() is valid until the next read: a read may grow the heap, which
+ * detaches earlier views, so read every slot of a block first, then view them.
+ */
+export class HeapBlocks {
+  private slots: { ptr: number; bytes: number; len: number; ctor: ViewCtor | null }[] = [];
+
+  /** Make slot hold at least `bytes` (the largest block to come), so that it is allocated once. */
+  reserve(slot: number, bytes: number): void {
+    const s = this.slots[slot];
+    if (s && s.bytes >= bytes) return;
+    const m = h5heap();
+    if (s) m._free(s.ptr);
+    const want = Math.max(8, bytes);
+    const ptr = m._malloc(want);
+    if (!ptr) throw new Error(`cannot allocate ${want} bytes on h5wasm's heap`);
+    this.slots[slot] = { ptr, bytes: want, len: 0, ctor: null };
+  }
+
+  /** Read rows/elements [start, start + count) of dimension 0 (all of the other dimensions) into `slot`. */
+  read(slot: number, ds: HeapDataset, shape: number[], start: number, count: number, run: (f: () => void, bytes: number) => void): void {
+    const m = h5heap();
+    const ctor = viewType(ds.metadata);
+    if (!ctor) throw new Error(`${ds.path}: not a numeric dataset h5block can read`);
+    const rest = shape.slice(1).reduce((a, b) => a * b, 1);
+    const len = count * rest;
+    const bytes = Math.max(8, len * ds.metadata.size);
+    this.reserve(slot, bytes);
+    const s = this.slots[slot];
+    s.len = len;
+    s.ctor = ctor;
+    if (len === 0) return;
+    const count_ = [BigInt(count), ...shape.slice(1).map(BigInt)];
+    const offset = [BigInt(start), ...shape.slice(1).map(() => 0n)];
+    const strides = shape.map(() => 1n);
+    const ptr = s.ptr;
+    run(() => {
+      m.get_dataset_data(ds.file_id, ds.path, count_, offset, strides, BigInt(ptr));
+    }, bytes);
+  }
+
+  /** The values last read into `slot`, viewed in place (64-bit integers converted to Float64Array). */
+  view(slot: number): NumArray {
+    const s = this.slots[slot];
+    if (!s || s.len === 0 || !s.ctor) return new Float32Array(0);
+    const v = new s.ctor(h5heap().HEAPU8.buffer as ArrayBuffer, s.ptr, s.len);
+    if (v instanceof BigInt64Array || v instanceof BigUint64Array) return Float64Array.from(v, Number);
+    return v;
+  }
+
+  /** Give the buffers back to h5wasm's heap. */
+  free(): void {
+    const m = h5heap();
+    for (const s of this.slots) if (s) m._free(s.ptr);
+    this.slots = [];
+  }
+}
