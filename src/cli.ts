@@ -6,8 +6,7 @@ import { dirname, extname, join, resolve, basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatDelimited } from "./csv.js";
 import { COMPARE_COLUMNS, mixedColumns } from "./columns.js";
-import { didTable, inspectInput, frameOf, type ScanOptions } from "./api.js";
-import { didTableMixedParallel, compareFixedVsMixedParallel } from "./parallel.js";
+import type { ScanOptions } from "./api.js";
 import { fixedColumns } from "./fixed.js";
 import { progressBar } from "./progress.js";
 import { TrialmixInputError } from "./errors.js";
@@ -234,6 +233,9 @@ async function runScan(cmd: "mixed" | "fixed" | "compare", input: string, v: Val
   if (v.out !== undefined) checkOut(v.out);
   const bar = progressBar(`trialmix ${cmd}`, { quiet: v.quiet });
   opts.onProgress = (done, total) => bar.update(done, total);
+  // the library is loaded here, not at the top: h5wasm takes ~0.3 s to load, which --help and usage errors need not pay
+  const { didTable } = await import("./api.js");
+  const { didTableMixedParallel, compareFixedVsMixedParallel } = await import("./parallel.js");
   if (cmd === "mixed") {
     const t = await didTableMixedParallel(input, opts);
     bar.finish();
@@ -277,6 +279,8 @@ async function runExample(v: Values): Promise<void> {
   const opts: ScanOptions = { visits: ["Pre", "Post"], threads: positiveInt("threads", v.threads) };
   const bar = progressBar("trialmix example", { quiet: v.quiet });
   opts.onProgress = (d, t) => bar.update(d, t);
+  const { frameOf } = await import("./api.js");
+  const { didTableMixedParallel, compareFixedVsMixedParallel } = await import("./parallel.js");
   const t0 = performance.now();
   const frame = frameOf(input, opts); // read the file once for both tables
   const mixed = await didTableMixedParallel(frame, opts);
@@ -326,6 +330,7 @@ export async function main(argv: string[]): Promise<number> {
     if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
     if (!existsSync(input)) throw new UsageError(`cannot read '${input}': no such file`);
     if (cmd === "inspect") {
+      const { inspectInput } = await import("./api.js");
       process.stdout.write(inspectInput(input, values.json ?? false));
       return 0;
     }

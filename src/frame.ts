@@ -105,28 +105,40 @@ export function zScoreInto(values: Float64Array, z: { mean: number; sd: number; 
  */
 export function zParams(values: Float64Array, minSd: number): { mean: number; sd: number; scale: number } | null {
   const len = values.length;
+  // one pass for the largest magnitude, the count and the sum; the sum again, scaled, only when needed
   let big = 0;
-  for (let i = 0; i < len; i++) {
-    const a = Math.abs(values[i]);
-    if (a > big) big = a; // NaN never compares greater; an Infinity stays non-finite below
-  }
-  const scale = big > 1e150 && Number.isFinite(big) ? big : 1;
   let n = 0;
   let s = 0;
   for (let i = 0; i < len; i++) {
-    const v = values[i] / scale;
+    const v = values[i];
+    const a = Math.abs(v);
+    if (a > big) big = a; // NaN never compares greater; an Infinity stays non-finite below
     if (v === v) {
       n++;
       s += v;
     }
   }
+  const scale = big > 1e150 && Number.isFinite(big) ? big : 1;
+  if (scale !== 1) {
+    s = 0;
+    for (let i = 0; i < len; i++) {
+      const v = values[i] / scale;
+      if (v === v) s += v;
+    }
+  }
   if (n < 2) return null;
   const mean = s / n;
   let ss = 0;
-  for (let i = 0; i < len; i++) {
-    const d = values[i] / scale - mean;
-    if (d === d) ss += d * d;
-  }
+  if (scale === 1)
+    for (let i = 0; i < len; i++) {
+      const d = values[i] - mean;
+      if (d === d) ss += d * d;
+    }
+  else
+    for (let i = 0; i < len; i++) {
+      const d = values[i] / scale - mean;
+      if (d === d) ss += d * d;
+    }
   const sd = Math.sqrt(ss / (n - 1));
   if (!Number.isFinite(sd) || sd < minSd / scale) return null;
   return { mean, sd, scale };
