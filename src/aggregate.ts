@@ -80,23 +80,36 @@ export function aggregateChunks(
   }
   const acc = new Float64Array(nGroups * nOut); // feature-major: acc[c * nGroups + g]
   let nan: Float64Array | null = null;
+  let cursors = new Float64Array(0); // CSR: each row's next stored value, reused chunk after chunk
   const pos = agg === "pct_pos";
   for (const ch of chunks) {
     const data = ch.data;
     if (ch.kind === "csr") {
+      // In column bands whose part of the table stays in cache: with 20,000 genes the table is tens of
+      // MB and summing row by row missed the cache on nearly every value (29 M values/s, against
+      // 150 M/s banded). A row's columns ascend, so each row keeps a cursor that the bands advance.
       const { indptr, indices } = ch;
       const nr = ch.rowEnd - ch.rowStart;
-      for (let r = 0; r < nr; r++) {
-        const g = groupOf[ch.rowStart + r];
-        if (g < 0) continue;
-        const k1 = indptr[r + 1];
-        for (let k = indptr[r]; k < k1; k++) {
-          const c = colMap[indices[k]];
-          if (c < 0) continue;
-          const v = data[k];
-          const o = c * nGroups + g;
-          if (v === v) acc[o] += pos ? (v > 0 ? 1 : 0) : v;
-          else (nan ??= new Float64Array(nGroups * nOut))[o]++;
+      const cursor = cursors.length >= nr ? cursors : (cursors = new Float64Array(nr));
+      for (let r = 0; r < nr; r++) cursor[r] = indptr[r];
+      const band = nGroups * nOut * 8 <= ONE_BAND_BYTES ? colMap.length : Math.max(64, Math.floor(BAND_BYTES / (8 * nGroups)));
+      for (let c1 = band; c1 - band < colMap.length; c1 += band) {
+        for (let r = 0; r < nr; r++) {
+          const g = groupOf[ch.rowStart + r];
+          if (g < 0) continue;
+          const k1 = indptr[r + 1];
+          let k = cursor[r];
+          for (; k < k1; k++) {
+            const j = indices[k];
+            if (j >= c1) break;
+            const c = colMap[j];
+            if (c < 0) continue;
+            const v = data[k];
+            const o = c * nGroups + g;
+            if (v === v) acc[o] += pos ? (v > 0 ? 1 : 0) : v;
+            else (nan ??= new Float64Array(nGroups * nOut))[o]++;
+          }
+          cursor[r] = k;
         }
       }
     } else if (ch.kind === "dense") {
@@ -152,6 +165,10 @@ export function aggregateChunks(
   }
   return acc;
 }
+
+/** A CSR column band's share of the table (about a core's L2 cache), for tables above ONE_BAND_BYTES (measured: bands cost more than they save below it). */
+const BAND_BYTES = 1 << 20;
+const ONE_BAND_BYTES = 1 << 22;
 
 function medianChunks(
   chunks: Iterable<MatrixChunk>,

@@ -577,11 +577,23 @@ export class H5ad implements DataSource {
         d = toNum(this.read(dds, [a, b]));
         raw = this.read(ids, [a, b]) as ArrayLike<number | bigint>;
       }
-      for (let k = 0; k < raw.length; k++) {
-        const x = Number(raw[k]);
-        if (!(x >= 0 && x < bound))
-          this.fail(`/${path}/indices`, `entry ${a + k} is ${x}, outside 0..${bound - 1} (${info.encoding === "csr_matrix" ? "n_vars" : "n_obs"} = ${bound})`);
-      }
+      // int32 indices (the usual): their range in one branch-free pass; others (which int32 could
+      // wrap) and wrong ranges entry by entry, to name the offending entry
+      let lo = 0;
+      let hi = 0;
+      const i32 = raw instanceof Int32Array ? raw : null;
+      if (i32)
+        for (let k = 0; k < i32.length; k++) {
+          const x = i32[k];
+          lo = x < lo ? x : lo;
+          hi = x > hi ? x : hi;
+        }
+      if (!i32 || lo < 0 || hi >= bound)
+        for (let k = 0; k < raw.length; k++) {
+          const x = Number(raw[k]);
+          if (!(x >= 0 && x < bound))
+            this.fail(`/${path}/indices`, `entry ${a + k} is ${x}, outside 0..${bound - 1} (${info.encoding === "csr_matrix" ? "n_vars" : "n_obs"} = ${bound})`);
+        }
       const ix = toInt32(raw);
       return [d, ix];
     };
