@@ -18,6 +18,7 @@ Writes test/fixtures/hostile/ (each file a few KB):
   indptr_past.h5ad     csr indptr ending past the stored values
   indices_oob.h5ad     csr column index >= n_vars
   indices_neg.h5ad     csr column index -1
+  data_corrupt_chunk.h5ad  csr data gzip-chunked, its second chunk's compressed bytes overwritten
   huge_shape.h5ad      obs/var/X declare 2^32-sized shapes (chunked, nothing stored)
   empty_cells.h5ad     0 cells x 3 genes
   empty_genes.h5ad     values.h5ad's obs with 0 genes
@@ -209,6 +210,24 @@ def set_idx(val):
 
 copy_and("indices_oob.h5ad", mini, set_idx(1000))
 copy_and("indices_neg.h5ad", mini, set_idx(-1))
+
+
+def corrupt_chunk(name):
+    def gz(f):
+        d = f["X/data"][:]
+        del f["X/data"]
+        f["X"].create_dataset("data", data=d, chunks=(100,), compression="gzip")
+
+    copy_and(name, mini, gz)
+    path = os.path.join(OUT, name)
+    with h5py.File(path, "r") as f:
+        info = f["X/data"].id.get_chunk_info(1)
+    with open(path, "r+b") as fh:  # a read of this chunk fails inside HDF5 (inflate error)
+        fh.seek(info.byte_offset + 2)
+        fh.write(b"\xff" * 24)
+
+
+corrupt_chunk("data_corrupt_chunk.h5ad")
 
 N = 2**32
 s = h5py.string_dtype("utf-8")

@@ -78,7 +78,12 @@ export class HeapBlocks {
     const strides = shape.map(() => 1n);
     const ptr = s.ptr;
     run(() => {
-      m.get_dataset_data(ds.file_id, ds.path, count_, offset, strides, BigInt(ptr));
+      // h5wasm returns HDF5's status rather than throwing: a failed read must not leave the previous block's values
+      const status = m.get_dataset_data(ds.file_id, ds.path, count_, offset, strides, BigInt(ptr));
+      if (status < 0) {
+        s.len = 0;
+        throw new Error(`HDF5 could not read elements ${start}..${start + count - 1} (status ${status})`);
+      }
     }, bytes);
   }
 

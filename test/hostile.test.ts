@@ -105,6 +105,7 @@ const cases: Case[] = [
   ["indptr not monotone", () => ["mixed", H + "indptr_nonmono.h5ad", ...P], 2, /indptr.*must be non-decreasing/],
   ["indptr past the data", () => ["mixed", H + "indptr_past.h5ad", ...P], 2, /indptr\/indices\/data lengths disagree/],
   ["column index out of range", () => ["mixed", H + "indices_oob.h5ad", ...P], 2, /indices: entry 17 is 1000, outside 0\.\.2/],
+  ["a compressed chunk of the matrix that HDF5 cannot read", () => ["mixed", H + "data_corrupt_chunk.h5ad", ...P], 2, /\/X\/data: cannot read \(HDF5 could not read elements .*\); the file may be truncated or corrupt/],
   ["negative column index", () => ["fixed", H + "indices_neg.h5ad", ...P], 2, /indices: entry 17 is -1, outside/],
   ["huge declared shape (scan)", () => ["mixed", H + "huge_shape.h5ad", ...P], 2, /refusing to allocate/],
   ["huge declared shape (inspect)", () => ["inspect", H + "huge_shape.h5ad", "--json"], 2, /refusing to allocate/],
