@@ -324,6 +324,17 @@ export class H5ad implements DataSource {
     if (!range) this.checkDeclared(ds);
     try {
       const n = range ? range[1] - range[0] : (ds.shape ?? []).reduce((a, b) => a * b, 1);
+      const shape = ds.shape ?? [];
+      if (shape.length === 1 && heapReadable(ds)) {
+        // numeric vectors through h5block, which checks HDF5's status (h5wasm's slice/value do not)
+        const hb = new HeapBlocks();
+        try {
+          hb.read(0, ds, shape, range ? range[0] : 0, n, quiet);
+          return hb.view(0).slice();
+        } finally {
+          hb.free();
+        }
+      }
       return quiet(() => (range ? ds.slice([range]) : ds.value), n * Math.max(8, ds.metadata?.size ?? 8));
     } catch (err) {
       this.fail(ds.path, `cannot read (${(err as Error).message}); the file may be truncated or corrupt`);
