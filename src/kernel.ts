@@ -96,19 +96,14 @@ export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelO
   const reml = opts.reml ?? true;
   const diag = (opts.covariance ?? "unstructured") === "diagonal";
   const nth = diag ? q : (q * (q + 1)) / 2;
-  k.reset();
-  const f8 = (c: number) => k.alloc(Math.max(c, 1) * 8);
-  const pX = f8(n * p), pZ = f8(n * q), pG = k.alloc(Math.max(n, 1) * 4), pY = f8(m * n);
-  const oBeta = f8(m * p), oSe = f8(m * p), oDf = f8(m * p), oCov = f8(m * q * q), oScale = f8(m), oLL = f8(m);
-  const oTheta = f8(m * nth), oConv = k.alloc(m + 8), oSing = k.alloc(m + 8), oIter = k.alloc(m * 4 + 8), oStatus = k.alloc(m * 4 + 8);
-  let oVcov = 0, oRanef = 0, oCondVar = 0, oObj = 0;
-  if (extras) { oVcov = f8(m * p * p); oRanef = f8(m * G * q); oCondVar = f8(m * G * q * q); oObj = f8(m); }
+  const { pX, pZ, pG, pY, oBeta, oSe, oDf, oCov, oScale, oLL, oTheta, oConv, oSing, oIter, oStatus, oVcov, oRanef, oCondVar, oObj } = layout(k, design, m, extras);
   // views after all allocations (memory may have grown)
   let buf = k.memory.buffer;
   new Float64Array(buf, pX, n * p).set(design.X);
   new Float64Array(buf, pZ, n * q).set(design.Z);
   new Int32Array(buf, pG, n).set(design.groups);
-  new Float64Array(buf, pY, m * n).set(Y);
+  // responses already in place (responseBuffer) are not copied
+  if (!(Y.buffer === buf && Y.byteOffset === pY)) new Float64Array(buf, pY, m * n).set(Y);
   k.fitBatch(n, p, q, G, pX, pZ, pG, m, pY, reml ? 1 : 0, diag ? 1 : 0,
     oBeta, oSe, oDf, oCov, oScale, oLL, oTheta, oConv, oSing, oIter, oStatus, oVcov, oRanef, oCondVar, oObj);
   buf = k.memory.buffer; // re-create views after growth inside the kernel
@@ -123,6 +118,34 @@ export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelO
   if (extras) out.extras = { vcov: F(oVcov, m * p * p), ranef: F(oRanef, m * G * q), condVar: F(oCondVar, m * G * q * q), objective: F(oObj, m) };
   k.reset();
   return out;
+}
+
+/**
+ * The kernel's memory for one batch, laid out the same way every time after a reset (the arena is a
+ * bump allocator): so a responseBuffer() view sits exactly where fitBatchFull will read the responses.
+ */
+function layout(k: KernelExports, design: BatchDesign, m: number, extras: boolean) {
+  const { n, p, q, G } = design;
+  const nth = (q * (q + 1)) / 2; // theta slots: enough for unstructured (and for diagonal, q)
+  k.reset();
+  const f8 = (c: number) => k.alloc(Math.max(c, 1) * 8);
+  const pX = f8(n * p), pZ = f8(n * q), pG = k.alloc(Math.max(n, 1) * 4), pY = f8(m * n);
+  const oBeta = f8(m * p), oSe = f8(m * p), oDf = f8(m * p), oCov = f8(m * q * q), oScale = f8(m), oLL = f8(m);
+  const oTheta = f8(m * nth), oConv = k.alloc(m + 8), oSing = k.alloc(m + 8), oIter = k.alloc(m * 4 + 8), oStatus = k.alloc(m * 4 + 8);
+  let oVcov = 0, oRanef = 0, oCondVar = 0, oObj = 0;
+  if (extras) { oVcov = f8(m * p * p); oRanef = f8(m * G * q); oCondVar = f8(m * G * q * q); oObj = f8(m); }
+  return { pX, pZ, pG, pY, oBeta, oSe, oDf, oCov, oScale, oLL, oTheta, oConv, oSing, oIter, oStatus, oVcov, oRanef, oCondVar, oObj };
+}
+
+/**
+ * Zero-copy input: a view of the kernel's memory where the next fitBatch(design, view) of m responses
+ * reads them, so the caller writes them there (e.g. standardises into it) and nothing is copied.
+ * Valid until the next kernel call.
+ */
+export function responseBuffer(design: BatchDesign, m: number): Float64Array {
+  const k = getKernel();
+  const { pY } = layout(k, design, m, false);
+  return new Float64Array(k.memory.buffer, pY, m * design.n);
 }
 
 /** Fit every feature (row of the m x n feature-major Y) against the shared design in one WASM call. */

@@ -1,6 +1,6 @@
 // The mixed-model DiD (the seed's did_mixed / did_table_mixed): design, batch fits, the result rows.
 // y ~ treat + post + treat:post (+ covariates) + (1 | participant)  [or (1 + post | participant)], REML.
-import { fitBatch } from "./kernel.js";
+import { fitBatch, responseBuffer } from "./kernel.js";
 import { covariateColumns, didIndicators } from "./model.js";
 import { normalTwoSided, tTwoSided } from "./dist.js";
 import { applyFdr } from "./fdr.js";
@@ -320,9 +320,10 @@ function fitBlock(design: BatchDesign, Y: Float64Array, opts: MixedOptions): { f
 export function fitMixedTable(frame: AnalysisFrame, opts: MixedOptions, onProgress?: Progress): MixedTable {
   const scan = prepareScan(frame, opts);
   let done = frame.features.length - scan.blocks.reduce((s, b) => s + b.features.length, 0);
-  const buffer = new Float64Array((scan.blocks[0]?.features.length ?? 0) * scan.md.design.n);
   for (const b of scan.blocks) {
-    finishBlock(scan, b.features, fitBlock(scan.md.design, blockResponses(scan, b.features, buffer), opts));
+    // standardised straight into the kernel's memory: no copy of the block on the way in
+    const Y = responseBuffer(scan.md.design, b.features.length);
+    finishBlock(scan, b.features, fitBlock(scan.md.design, blockResponses(scan, b.features, Y), opts));
     done += b.features.length;
     onProgress?.(done, frame.features.length);
   }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { fitBatch, getKernel } from "../src/kernel.js";
+import { fitBatch, getKernel, responseBuffer } from "../src/kernel.js";
 import { fitLmm } from "../src/lmm.js";
 import { FIT_STATUS, type BatchDesign } from "../src/types.js";
 import { readRef, num, relClose } from "./helpers/refs.js";
@@ -107,6 +107,24 @@ describe("batch mechanics", () => {
       expect(fit.logLik[k]).toBe(ref.logLik[k]);
       expect(fit.df[k * p + 3]).toBe(ref.df[k * p + 3]);
     }
+  });
+  it("zero-copy responses: a responseBuffer view is read in place, fits as a copied array does, and survives repeated calls", () => {
+    const m = F.Y.length / n;
+    const ref = fitBatch(F.design, F.Y);
+    const view = responseBuffer(F.design, m);
+    expect(view.buffer).toBe(getKernel().memory.buffer); // the kernel's own memory
+    view.set(F.Y);
+    for (let r = 0; r < 3; r++) {
+      const fit = fitBatch(F.design, view);
+      expect(fit.beta).toEqual(ref.beta);
+      expect(fit.se).toEqual(ref.se);
+      expect(fit.logLik).toEqual(ref.logLik);
+      expect(Array.from(view)).toEqual(Array.from(F.Y)); // the kernel does not write over its input
+    }
+    // a view of fewer features sits at the same place: fitting its first features equals the batch's
+    const part = responseBuffer(F.design, 4);
+    part.set(F.Y.subarray(0, 4 * n));
+    expect(fitBatch(F.design, part).beta).toEqual(ref.beta.subarray(0, 4 * p));
   });
   it("a rank-deficient design flags every feature", () => {
     const X = F.design.X.slice();
