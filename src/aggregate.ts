@@ -6,7 +6,8 @@
 // without any finite value gives NaN.
 //
 // Memory:
-// - mean / pct_pos: one Float64Array of nGroups x nOut (plus a second one of the same size only
+// - mean / pct_pos: one Float64Array of nGroups x nOut (a Float32Array when a float32 matrix has one
+//   cell per group; plus a second one of the same size only
 //   when a NaN is met), independent of the number of cells; the stored values are added
 //   directly from each chunk, with no per-value allocation.
 // - median: the stored values of the selected columns in the kept cells are gathered per
@@ -14,6 +15,7 @@
 //   for sparse input and by kept cells x selected columns for dense input; implicit zeros of
 //   sparse matrices are counted, not stored.
 import type { MatrixChunk, NumArray } from "./h5ad.js";
+import type { FeatureValues } from "./types.js";
 
 export type AggFunc = "mean" | "median" | "pct_pos";
 
@@ -59,7 +61,8 @@ function medianWithZeros(s: Float64Array, m: number, zeros: number): number {
 
 /**
  * Aggregate matrix chunks per group. `nCells[g]` (groupSizes) counts the cells of each
- * group, including those whose stored entries are implicit zeros.
+ * group, including those whose stored entries are implicit zeros. Float64, but float32 when
+ * `float32` is set and every group is one cell (the values are then float32 already).
  */
 export function aggregateChunks(
   chunks: Iterable<MatrixChunk>,
@@ -69,16 +72,19 @@ export function aggregateChunks(
   nOut: number,
   agg: AggFunc,
   opts: { float32?: boolean } = {},
-): Float64Array {
+): FeatureValues {
   const nCells = groupSizes(groupOf, nGroups);
   const f32 = opts.float32 === true && agg === "mean";
+  // a float32 matrix whose every group is one cell (a pseudobulk file): each sum is one stored value,
+  // exact in float32, so the table is float32 too: half the memory to touch (and fresh pages are dear)
   if (agg === "median") {
     const med = medianChunks(chunks, groupOf, nGroups, colMap, nOut, nCells);
     // numpy's median of a float32 column is float32 (the middle pair averaged in float32)
     if (opts.float32 === true) for (let i = 0; i < med.length; i++) med[i] = Math.fround(med[i]);
     return med;
   }
-  const acc = new Float64Array(nGroups * nOut); // feature-major: acc[c * nGroups + g]
+  const compact = opts.float32 === true && nCells.every((c) => c === 1);
+  const acc = compact ? new Float32Array(nGroups * nOut) : new Float64Array(nGroups * nOut); // feature-major: acc[c * nGroups + g]
   let nan: Float64Array | null = null;
   let cursors = new Float64Array(0); // CSR: each row's next stored value, reused chunk after chunk
   const pos = agg === "pct_pos";

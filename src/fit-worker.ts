@@ -14,6 +14,7 @@ export interface FitReply {
   block: number;
   fit?: BatchFit;
   error?: string;
+  Y?: Float64Array; // the request's responses, handed back so that their buffer can be reused
 }
 
 /** The typed arrays of a fit, handed back without copying. */
@@ -25,8 +26,8 @@ export function fitBuffers(fit: BatchFit): ArrayBuffer[] {
 parentPort?.on("message", (req: FitRequest) => {
   try {
     const fit = fitBatch(req.design, req.Y, req.opts);
-    parentPort!.postMessage({ block: req.block, fit } satisfies FitReply, fitBuffers(fit));
+    parentPort!.postMessage({ block: req.block, fit, Y: req.Y } satisfies FitReply, [...fitBuffers(fit), req.Y.buffer as ArrayBuffer]);
   } catch (e) {
-    parentPort!.postMessage({ block: req.block, error: (e as Error).message } satisfies FitReply);
+    parentPort!.postMessage({ block: req.block, error: (e as Error).message, Y: req.Y } satisfies FitReply, [req.Y.buffer as ArrayBuffer]);
   }
 });

@@ -16,7 +16,7 @@ import { normalTwoSided, tTwoSided } from "./dist.js";
 import { applyFdr } from "./fdr.js";
 import { FIXED_MIN_SD } from "./columns.js";
 import { unusableReason } from "./frame.js";
-import type { AnalysisFrame } from "./types.js";
+import type { AnalysisFrame, FeatureValues } from "./types.js";
 
 import { FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "./columns.js";
 export { FIXED_COLUMNS, FIXED_BOOT_COLUMNS };
@@ -646,14 +646,15 @@ function fitTableUnstratified(frame: AnalysisFrame, opts: FixedOptions): { rows:
   let nNonrobust = 0;
   for (let f = 0; f < frame.features.length; f++) {
     const name = frame.features[f];
-    let vals = frame.values[f];
+    let vals: FeatureValues = frame.values[f];
     const why = unusableReason(vals, FIXED_MIN_SD, !standardize);
     if (why) {
       rows.push(nanRow(name, nUnits, boot, why));
       continue;
     }
-    const big = vals.reduce((a, v) => (Math.abs(v) > a ? Math.abs(v) : a), 0);
-    if (standardize && big > 1e150) vals = vals.map((v) => v / big); // z-scores are scale free; avoids overflow
+    let big = 0;
+    for (let i = 0; i < vals.length; i++) if (Math.abs(vals[i]) > big) big = Math.abs(vals[i]);
+    if (standardize && big > 1e150) vals = Float64Array.from(vals, (v) => v / big); // z-scores are scale free; avoids overflow
     // standardise over the frame's rows (pandas: NaN skipped, ddof = 1)
     let cnt = 0;
     let mean = 0;
@@ -735,7 +736,7 @@ function fitTableUnstratified(frame: AnalysisFrame, opts: FixedOptions): { rows:
 
 function subsetFrame(frame: AnalysisFrame, idx: number[]): AnalysisFrame {
   const pick = <T>(a: ArrayLike<T>): T[] => idx.map((i) => a[i]);
-  const pickF = (a: Float64Array): Float64Array => Float64Array.from(idx, (i) => a[i]);
+  const pickF = (a: FeatureValues): Float64Array => Float64Array.from(idx, (i) => a[i]);
   return {
     unit: frame.unit,
     participant: pick(frame.participant),

@@ -1,7 +1,7 @@
 // The analysis frame: subset to two visits, drop crossover cells and third-arm rows, extract
 // features (genes from X / a layer, numeric obs columns), aggregate per participant-visit (or
 // keep cells), attach covariates, keep participants seen at both visits. Values stay raw.
-import type { AnalysisFrame, Covariate } from "./types.js";
+import type { AnalysisFrame, Covariate, FeatureValues } from "./types.js";
 import { TrialmixInputError } from "./errors.js";
 import type { DataSource, ObsColumn } from "./h5ad.js";
 
@@ -77,13 +77,13 @@ function isNumericKind(c: ObsColumn): boolean {
  * z-score with ddof = 1 over the non-NaN values (pandas' mean/std); NaN stays NaN. Returns
  * null when fewer than two values, or the sd is not finite or below minSd.
  */
-export function standardize(values: Float64Array, minSd: number): Float64Array | null {
+export function standardize(values: FeatureValues, minSd: number): Float64Array | null {
   const out = new Float64Array(values.length);
   return standardizeInto(values, out, 0, minSd) ? out : null;
 }
 
 /** standardize() written into out[offset ..] without allocating; false when the sd is unusable. */
-export function standardizeInto(values: Float64Array, out: Float64Array, offset: number, minSd: number): boolean {
+export function standardizeInto(values: FeatureValues, out: Float64Array, offset: number, minSd: number): boolean {
   const z = zParams(values, minSd);
   if (z === null) return false;
   zScoreInto(values, z, out, offset);
@@ -91,7 +91,7 @@ export function standardizeInto(values: Float64Array, out: Float64Array, offset:
 }
 
 /** (v / scale - mean) / sd of every value into out[offset ..], for z parameters already computed (zParams). */
-export function zScoreInto(values: Float64Array, z: { mean: number; sd: number; scale: number }, out: Float64Array, offset: number): void {
+export function zScoreInto(values: FeatureValues, z: { mean: number; sd: number; scale: number }, out: Float64Array, offset: number): void {
   const { mean, sd, scale } = z;
   if (scale === 1) for (let i = 0; i < values.length; i++) out[offset + i] = (values[i] - mean) / sd;
   else for (let i = 0; i < values.length; i++) out[offset + i] = (values[i] / scale - mean) / sd;
@@ -103,7 +103,7 @@ export function zScoreInto(values: Float64Array, z: { mean: number; sd: number; 
  * overflows the sum of squares): z-scores are scale free, so those are divided by their largest
  * magnitude first; the sd threshold stays on the original scale (the seed's absolute rule).
  */
-export function zParams(values: Float64Array, minSd: number): { mean: number; sd: number; scale: number } | null {
+export function zParams(values: FeatureValues, minSd: number): { mean: number; sd: number; scale: number } | null {
   const len = values.length;
   // one pass for the largest magnitude, the count and the sum; the sum again, scaled, only when needed
   let big = 0;
@@ -350,7 +350,7 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   if (nRows === 0) throw new TrialmixInputError(`no participant has cells at both visits ${visits[0]} and ${visits[1]} in arms ${design.treated}/${design.control}`);
 
   // --- feature values
-  const values: Float64Array[] = new Array(features.length);
+  const values: FeatureValues[] = new Array(features.length);
   const geneFeats: number[] = []; // positions in `features`
   for (let j = 0; j < features.length; j++) {
     const f = features[j];

@@ -7,7 +7,7 @@ import { applyFdr } from "./fdr.js";
 import { zScoreInto, unusableReason, zParams } from "./frame.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD, Z_975 } from "./columns.js";
 import { FIT_STATUS } from "./types.js";
-import type { AnalysisFrame, BatchDesign, BatchFit } from "./types.js";
+import type { AnalysisFrame, BatchDesign, BatchFit, FeatureValues } from "./types.js";
 
 export interface MixedOptions {
   visits: [string, string];
@@ -107,7 +107,7 @@ export function completeCovariateRows(frame: AnalysisFrame, names: string[]): { 
   for (let i = 0; i < n; i++) if (covs.every((c) => Number.isFinite((c.values as Float64Array)[i]))) keep.push(i);
   if (keep.length === n) return { frame, dropped: 0 };
   const pick = <T>(a: ArrayLike<T>): T[] => keep.map((i) => a[i]);
-  const pickF = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]);
+  const pickF = (a: FeatureValues): Float64Array => Float64Array.from(keep, (i) => a[i]);
   const sub: AnalysisFrame = {
     ...frame,
     participant: pick(frame.participant),

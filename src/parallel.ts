@@ -1,7 +1,7 @@
 // Scans on worker threads (Node only: kept out of api.ts, which is also bundled for browsers).
 import { availableParallelism, cpus } from "node:os";
 import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
-import { FitPool } from "./pool.js";
+import { FitPool, type BlockSource } from "./pool.js";
 import { FEATURE_BLOCK, MIN_PARALLEL_BLOCK } from "./columns.js";
 import { frameOf, mixedOptions, didTable, mergeTables, compareOptions, withFrameWarnings, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
 import type { AnalysisFrame } from "./types.js";
@@ -22,8 +22,15 @@ export async function fitMixedTableParallel(frame: AnalysisFrame, opts: MixedOpt
   if (scan.blocks.length <= 1 || (typeof pool === "number" && pool <= 1)) return fitMixedTable(frame, opts, onProgress);
   const own = typeof pool === "number" ? new FitPool(Math.min(pool, scan.blocks.length)) : null;
   try {
-    // each block's responses in a buffer of its own, made when a worker is free and transferred to it
-    const copies = { count: scan.blocks.length, get: (i: number) => blockResponses(scan, scan.blocks[i].features) };
+    // each block's responses in a buffer made when a worker is free and transferred to it; the buffers
+    // come back with the fits and are reused (fresh memory is dear: see BENCHMARKS.md section 4)
+    const spare: ArrayBuffer[] = [];
+    const most = Math.max(...scan.blocks.map((b) => b.features.length)) * scan.md.design.n;
+    const copies: BlockSource = {
+      count: scan.blocks.length,
+      get: (i) => blockResponses(scan, scan.blocks[i].features, new Float64Array(spare.pop() ?? new ArrayBuffer(most * 8))),
+      recycle: (Y) => void spare.push(Y.buffer as ArrayBuffer),
+    };
     let done = frame.features.length - scan.blocks.reduce((s, b) => s + b.features.length, 0);
     const results = await (own ?? (pool as FitPool)).fit(scan.md.design, copies, { reml: opts.reml ?? true }, (i) => {
       done += scan.blocks[i].features.length;

@@ -17,6 +17,13 @@ function workerPath(): string {
 
 export type BlockResult = { fit: BatchFit } | { error: string };
 
+/** Blocks made on demand; `recycle` gets each block's responses back from its worker, for reuse. */
+export interface BlockSource {
+  count: number;
+  get(index: number): Float64Array;
+  recycle?(Y: Float64Array): void;
+}
+
 /** Workers that each hold a kernel instance. Start it early (it boots while the caller reads its file). */
 export class FitPool {
   private readonly workers: Worker[];
@@ -30,7 +37,7 @@ export class FitPool {
    * Fit every block of responses (each m_b x n, feature-major, its buffer handed to the worker) that
    * shares `design`. `onBlock` is called in completion order (progress); the result is in block order.
    */
-  fit(design: BatchDesign, blocks: Float64Array[] | { count: number; get(index: number): Float64Array }, opts: KernelOptions, onBlock?: (index: number) => void): Promise<BlockResult[]> {
+  fit(design: BatchDesign, blocks: Float64Array[] | BlockSource, opts: KernelOptions, onBlock?: (index: number) => void): Promise<BlockResult[]> {
     // blocks may be made on demand, so that only those in flight are in memory
     const source = Array.isArray(blocks) ? { count: blocks.length, get: (i: number) => blocks[i] } : blocks;
     const results: BlockResult[] = new Array(source.count);
@@ -48,6 +55,7 @@ export class FitPool {
         };
         const onMessage = (r: FitReply) => {
           results[r.block] = r.fit ? { fit: r.fit } : { error: r.error ?? "worker failed" };
+          if (r.Y) source.recycle?.(r.Y);
           onBlock?.(r.block);
           send();
         };

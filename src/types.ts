@@ -19,7 +19,7 @@ export interface AnalysisFrame {
   warnings?: string[]; // what building the frame dropped (e.g. participants without both visits)
   covariates: Covariate[];
   features: string[];
-  values: Float64Array[]; // one column of length n per feature, in `features` order
+  values: FeatureValues[]; // one column of length n per feature, in `features` order
 }
 
 /** The shared design of a batch of fits: y = X b + Z u + e, u ~ N(0, G) per group. */
@@ -73,3 +73,6 @@ export interface BatchFit {
   iterations: Int32Array;
   status: Int32Array; // FIT_STATUS
 }
+
+/** A feature's column: float64, or float32 when the matrix is float32 and every row is one cell (its values as stored). */
+export type FeatureValues = Float64Array | Float32Array;

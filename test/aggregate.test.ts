@@ -3,6 +3,8 @@
 import { describe, it, expect } from "vitest";
 import { aggregateChunks } from "../src/aggregate.js";
 import type { MatrixChunk } from "../src/h5ad.js";
+import { fitMixedTable } from "../src/mixed.js";
+import type { AnalysisFrame } from "../src/types.js";
 
 /** A seeded sparse matrix (rows x cols, density d) with some NaNs and negatives, as CSR row blocks. */
 function sparseCase(rows: number, cols: number, d: number, seed: number) {
@@ -98,5 +100,56 @@ describe("aggregateChunks", () => {
     const close = (x: Float64Array, y: Float64Array) => x.every((v, i) => (Number.isNaN(v) ? Number.isNaN(y[i]) : Math.abs(v - y[i]) < 1e-12));
     expect(close(a, b)).toBe(true);
     expect(close(a, c)).toBe(true);
+  });
+
+  it("a float32 matrix with one cell per group gives a float32 table of the stored values, NaN and implicit zeros kept", () => {
+    const rows = 40;
+    const cols = 30;
+    const { dense, chunks } = sparseCase(rows, cols, 0.5, 3);
+    const groupOf = new Int32Array(rows).map((_, i) => (i * 7) % rows); // one cell per group, shuffled
+    const colMap = new Int32Array(cols).map((_, c) => c);
+    for (const agg of ["mean", "pct_pos"] as const) {
+      const compact = aggregateChunks(chunks, groupOf, rows, colMap, cols, agg, { float32: true });
+      const wide = aggregateChunks(chunks, groupOf, rows, colMap, cols, agg, { float32: false });
+      expect(compact).toBeInstanceOf(Float32Array);
+      expect(wide).toBeInstanceOf(Float64Array);
+      for (let c = 0; c < cols; c++)
+        for (let r = 0; r < rows; r++) {
+          const v = dense[r * cols + c];
+          const want = agg === "mean" ? v : v !== v ? NaN : v > 0 ? 100 : 0;
+          const got = compact[c * rows + groupOf[r]];
+          if (Number.isNaN(want)) expect(got).toBeNaN();
+          else expect(got).toBe(want);
+          expect(Object.is(wide[c * rows + groupOf[r]], got) || (Number.isNaN(got) && Number.isNaN(wide[c * rows + groupOf[r]]))).toBe(true);
+        }
+    }
+    // two cells in a group: float64 again
+    const two = groupOf.slice();
+    two[1] = two[0];
+    expect(aggregateChunks(chunks, two, rows, colMap, cols, "mean", { float32: true })).toBeInstanceOf(Float64Array);
+  });
+
+  it("a scan of float32 feature columns equals the scan of the same values in float64", () => {
+    const P = 12;
+    const participant: string[] = [];
+    const visit: string[] = [];
+    const arm: string[] = [];
+    for (let p = 0; p < P; p++)
+      for (const v of ["Pre", "Post"]) {
+        participant.push(`P${p}`);
+        visit.push(v);
+        arm.push(p < P / 2 ? "Treated" : "Control");
+      }
+    let s = 5;
+    const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const f32 = Array.from({ length: 25 }, () => Float32Array.from({ length: 2 * P }, () => rnd() * 4 - 1));
+    const frame = (values: (Float32Array | Float64Array)[]): AnalysisFrame => ({
+      unit: "participant_visit", participant, visit, arm, covariates: [], features: values.map((_, i) => `g${i}`), values,
+    });
+    const opts = { visits: ["Pre", "Post"] as [string, string], treated: "Treated" };
+    const a = fitMixedTable(frame(f32), opts).rows;
+    const b = fitMixedTable(frame(f32.map((v) => Float64Array.from(v))), opts).rows;
+    expect(a).toEqual(b);
+    expect(a.filter((r) => Number.isFinite(r.beta_DiD)).length).toBe(25);
   });
 });
