@@ -85,91 +85,131 @@ export function aggregateChunks(
   }
   const compact = opts.float32 === true && nCells.every((c) => c === 1);
   const acc = compact ? new Float32Array(nGroups * nOut) : new Float64Array(nGroups * nOut); // feature-major: acc[c * nGroups + g]
-  let nan: Float64Array | null = null;
+  const sums: Sums = { acc, nan: null, nGroups, pos: agg === "pct_pos" };
   let cursors = new Float64Array(0); // CSR: each row's next stored value, reused chunk after chunk
-  const pos = agg === "pct_pos";
+  // one small function per chunk kind: each is optimised on its own (one big loop nest deoptimised at
+  // every new branch and ran boxed, allocating, in between)
   for (const ch of chunks) {
-    const data = ch.data;
     if (ch.kind === "csr") {
-      // In column bands whose part of the table stays in cache: with 20,000 genes the table is tens of
-      // MB and summing row by row missed the cache on nearly every value (29 M values/s, against
-      // 150 M/s banded). A row's columns ascend, so each row keeps a cursor that the bands advance.
-      const { indptr, indices } = ch;
-      const nr = ch.rowEnd - ch.rowStart;
-      const cursor = cursors.length >= nr ? cursors : (cursors = new Float64Array(nr));
-      for (let r = 0; r < nr; r++) cursor[r] = indptr[r];
+      if (cursors.length < ch.rowEnd - ch.rowStart) cursors = new Float64Array(ch.rowEnd - ch.rowStart);
       const band = nGroups * nOut * 8 <= ONE_BAND_BYTES ? colMap.length : Math.max(64, Math.floor(BAND_BYTES / (8 * nGroups)));
-      for (let c1 = band; c1 - band < colMap.length; c1 += band) {
-        for (let r = 0; r < nr; r++) {
-          const g = groupOf[ch.rowStart + r];
-          if (g < 0) continue;
-          const k1 = indptr[r + 1];
-          let k = cursor[r];
-          for (; k < k1; k++) {
-            const j = indices[k];
-            if (j >= c1) break;
-            const c = colMap[j];
-            if (c < 0) continue;
-            const v = data[k];
-            const o = c * nGroups + g;
-            if (v === v) acc[o] += pos ? (v > 0 ? 1 : 0) : v;
-            else (nan ??= new Float64Array(nGroups * nOut))[o]++;
-          }
-          cursor[r] = k;
-        }
-      }
-    } else if (ch.kind === "dense") {
-      const nc = ch.nCols;
-      const nr = ch.rowEnd - ch.rowStart;
-      const sel: number[] = [];
-      const out: number[] = [];
-      for (let j = 0; j < nc; j++)
-        if (colMap[j] >= 0) {
-          sel.push(j);
-          out.push(colMap[j] * nGroups);
-        }
-      // column tiles: the tile's output columns stay in cache while the chunk's rows stream past
-      const TILE = 256;
-      for (let t0 = 0; t0 < sel.length; t0 += TILE) {
-        const t1 = Math.min(sel.length, t0 + TILE);
-        for (let r = 0; r < nr; r++) {
-          const g = groupOf[ch.rowStart + r];
-          if (g < 0) continue;
-          const row = r * nc;
-          for (let t = t0; t < t1; t++) {
-            const v = data[row + sel[t]];
-            const o = out[t] + g;
-            if (v === v) acc[o] += pos ? (v > 0 ? 1 : 0) : v;
-            else (nan ??= new Float64Array(nGroups * nOut))[o]++;
-          }
-        }
-      }
-    } else {
-      const { indptr, indices, cols } = ch;
-      for (let t = 0; t < cols.length; t++) {
-        const c = colMap[cols[t]];
-        if (c < 0) continue;
-        const base = c * nGroups;
-        const k1 = indptr[t + 1];
-        for (let k = indptr[t]; k < k1; k++) {
-          const g = groupOf[indices[k]];
-          if (g < 0) continue;
-          const v = data[k];
-          if (v === v) acc[base + g] += pos ? (v > 0 ? 1 : 0) : v;
-          else (nan ??= new Float64Array(nGroups * nOut))[base + g]++;
-        }
-      }
-    }
+      sumCsr(ch, sums, groupOf, colMap, cursors, band);
+    } else if (ch.kind === "dense") sumDense(ch, sums, groupOf, colMap);
+    else sumCsc(ch, sums, groupOf, colMap);
   }
-  for (let j = 0; j < nOut; j++) {
-    const base = j * nGroups;
-    for (let g = 0; g < nGroups; g++) {
-      const n = nCells[g] - (nan ? nan[base + g] : 0);
-      const a = acc[base + g];
-      acc[base + g] = n > 0 ? (pos ? (100 * a) / n : f32 ? Math.fround(Math.fround(a) / n) : a / n) : NaN;
-    }
-  }
+  finishMeans(sums, nCells, nOut, f32);
   return acc;
+}
+
+/** The running sums of aggregateChunks (feature-major) and the NaN counts, made when a NaN is met. */
+interface Sums {
+  acc: FeatureValues;
+  nan: Float64Array | null;
+  nGroups: number;
+  pos: boolean; // pct_pos: count the positive values
+}
+
+function nanCounts(s: Sums): Float64Array {
+  return (s.nan ??= new Float64Array(s.acc.length));
+}
+
+/**
+ * CSR rows, in column bands whose part of the table stays in cache: with 20,000 genes the table is
+ * tens of MB and summing row by row missed the cache on nearly every value (29 M values/s, against
+ * 150 M/s banded). A row's columns ascend, so each row keeps a cursor that the bands advance.
+ */
+function sumCsr(ch: Extract<MatrixChunk, { kind: "csr" }>, s: Sums, groupOf: Int32Array, colMap: Int32Array, cursor: Float64Array, band: number): void {
+  const { indptr, indices, data } = ch;
+  const { acc, nGroups, pos } = s;
+  const nr = ch.rowEnd - ch.rowStart;
+  for (let r = 0; r < nr; r++) cursor[r] = indptr[r];
+  for (let c1 = band; c1 - band < colMap.length; c1 += band) {
+    for (let r = 0; r < nr; r++) {
+      const g = groupOf[ch.rowStart + r];
+      if (g < 0) continue;
+      const k1 = indptr[r + 1];
+      let k = cursor[r];
+      for (; k < k1; k++) {
+        const j = indices[k];
+        if (j >= c1) break;
+        const c = colMap[j];
+        if (c < 0) continue;
+        const v = data[k];
+        const o = c * nGroups + g;
+        if (v === v) acc[o] += pos ? (v > 0 ? 1 : 0) : v;
+        else nanCounts(s)[o]++;
+      }
+      cursor[r] = k;
+    }
+  }
+}
+
+/** Dense rows, in column tiles: the tile's output columns stay in cache while the chunk's rows stream past. */
+function sumDense(ch: Extract<MatrixChunk, { kind: "dense" }>, s: Sums, groupOf: Int32Array, colMap: Int32Array): void {
+  const { data, nCols: nc } = ch;
+  const { acc, nGroups, pos } = s;
+  const nr = ch.rowEnd - ch.rowStart;
+  let m = 0;
+  for (let j = 0; j < nc; j++) if (colMap[j] >= 0) m++;
+  const sel = new Int32Array(m);
+  const out = new Float64Array(m);
+  for (let j = 0, t = 0; j < nc; j++)
+    if (colMap[j] >= 0) {
+      sel[t] = j;
+      out[t++] = colMap[j] * nGroups;
+    }
+  const TILE = 256;
+  for (let t0 = 0; t0 < m; t0 += TILE) {
+    const t1 = Math.min(m, t0 + TILE);
+    for (let r = 0; r < nr; r++) {
+      const g = groupOf[ch.rowStart + r];
+      if (g < 0) continue;
+      const row = r * nc;
+      for (let t = t0; t < t1; t++) {
+        const v = data[row + sel[t]];
+        const o = out[t] + g;
+        if (v === v) acc[o] += pos ? (v > 0 ? 1 : 0) : v;
+        else nanCounts(s)[o]++;
+      }
+    }
+  }
+}
+
+/** CSC columns: each column's cells added to that column's run of the table. */
+function sumCsc(ch: Extract<MatrixChunk, { kind: "csc" }>, s: Sums, groupOf: Int32Array, colMap: Int32Array): void {
+  const { indptr, indices, cols, data } = ch;
+  const { acc, nGroups, pos } = s;
+  for (let t = 0; t < cols.length; t++) {
+    const c = colMap[cols[t]];
+    if (c < 0) continue;
+    const base = c * nGroups;
+    const k1 = indptr[t + 1];
+    for (let k = indptr[t]; k < k1; k++) {
+      const g = groupOf[indices[k]];
+      if (g < 0) continue;
+      const v = data[k];
+      if (v === v) acc[base + g] += pos ? (v > 0 ? 1 : 0) : v;
+      else nanCounts(s)[base + g]++;
+    }
+  }
+}
+
+/** Sums to means (or percentages), in place; NaN where a group has no finite value. */
+function finishMeans(s: Sums, nCells: Float64Array, nOut: number, f32: boolean): void {
+  for (let j = 0; j < nOut; j++) finishColumn(s, nCells, j * s.nGroups, f32);
+}
+
+function finishColumn(s: Sums, nCells: Float64Array, base: number, f32: boolean): void {
+  const { acc, nan, nGroups, pos } = s;
+  for (let g = 0; g < nGroups; g++) {
+    const n = nCells[g] - (nan ? nan[base + g] : 0);
+    const a = acc[base + g];
+    // a store per branch: `x = n > 0 ? ... : NaN` boxed every value in V8 11 (a HeapNumber each)
+    if (!(n > 0)) acc[base + g] = NaN;
+    else if (pos) acc[base + g] = (100 * a) / n;
+    else if (f32) acc[base + g] = Math.fround(Math.fround(a) / n);
+    else acc[base + g] = a / n;
+  }
 }
 
 /** A CSR column band's share of the table (about a core's L2 cache), for tables above ONE_BAND_BYTES (measured: bands cost more than they save below it). */
