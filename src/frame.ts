@@ -188,6 +188,49 @@ function hasMatrix(source: DataSource, layer: string | null | undefined): boolea
   }
 }
 
+/** A design column as integer codes (-1 = missing) into distinct labels. */
+interface Factor {
+  codes: Int32Array;
+  labels: string[];
+  code(label: string): number; // -2 when the label does not occur
+}
+
+/** Categorical columns give their codes as they are; other columns are factorised once. */
+function factor(col: ObsColumn): Factor {
+  let codes: Int32Array;
+  let labels: string[];
+  if (col.kind === "categorical" && col.codes && col.categories && new Set(col.categories).size === col.categories.length && codesInRange(col.codes, col.categories.length)) {
+    codes = col.codes;
+    labels = col.categories;
+  } else {
+    const strs = columnStrings(col);
+    const index = new Map<string, number>();
+    labels = [];
+    codes = new Int32Array(strs.length);
+    for (let i = 0; i < strs.length; i++) {
+      const x = strs[i];
+      if (x === null) {
+        codes[i] = -1;
+        continue;
+      }
+      let c = index.get(x);
+      if (c === undefined) {
+        c = labels.length;
+        index.set(x, c);
+        labels.push(x);
+      }
+      codes[i] = c;
+    }
+  }
+  const byLabel = new Map(labels.map((l, i) => [l, i]));
+  return { codes, labels, code: (l) => byLabel.get(l) ?? -2 };
+}
+
+function codesInRange(codes: Int32Array, n: number): boolean {
+  for (let i = 0; i < codes.length; i++) if (codes[i] < -1 || codes[i] >= n) return false;
+  return true;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -232,58 +275,69 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   for (const c of covNames)
     if (!obsSet.has(c)) throw new TrialmixInputError(`covariate column '${c}' not found; available columns: ${source.obsColumns.join(", ")}`);
 
-  // --- the cells kept
-  const part = columnStrings(source.obsColumn(design.participant));
-  const vis = columnStrings(source.obsColumn(design.visit));
-  const arm = columnStrings(source.obsColumn(design.arm));
-  const ct = opts.byCelltype ? columnStrings(source.obsColumn(design.celltype!)) : null;
+  // --- the cells kept (design columns as integer codes: per-cell work without string keys)
+  const part = factor(source.obsColumn(design.participant));
+  const vis = factor(source.obsColumn(design.visit));
+  const arm = factor(source.obsColumn(design.arm));
+  const ct = opts.byCelltype ? factor(source.obsColumn(design.celltype!)) : null;
   const cross = design.crossover && !opts.includeCrossovers ? crossoverFlags(source.obsColumn(design.crossover)) : null;
+  const v0 = vis.code(visits[0]);
+  const v1 = vis.code(visits[1]);
+  const aT = arm.code(design.treated);
+  const aC = arm.code(design.control);
   const keep = new Uint8Array(nObs);
   for (let i = 0; i < nObs; i++) {
-    const v = vis[i];
-    const a = arm[i];
-    if (v !== visits[0] && v !== visits[1]) continue;
-    if (a !== design.treated && a !== design.control) continue;
-    if (part[i] === null) continue;
-    if (ct && ct[i] === null) continue;
+    const v = vis.codes[i];
+    const a = arm.codes[i];
+    if (v < 0 || (v !== v0 && v !== v1)) continue;
+    if (a < 0 || (a !== aT && a !== aC)) continue;
+    if (part.codes[i] < 0) continue;
+    if (ct && ct.codes[i] < 0) continue;
     if (cross && cross[i]) continue;
     keep[i] = 1;
   }
 
   // --- a participant is randomised to one arm: one seen in both is a data error, not a model input
-  const armOf = new Map<string, string>();
+  const nP = part.labels.length;
+  const armOf = new Int32Array(nP).fill(-1);
+  const seenOrder: number[] = []; // participants in order of their first kept cell
   for (let i = 0; i < nObs; i++) {
     if (!keep[i]) continue;
-    const prev = armOf.get(part[i]!);
-    if (prev === undefined) armOf.set(part[i]!, arm[i]!);
-    else if (prev !== arm[i])
+    const p = part.codes[i];
+    const prev = armOf[p];
+    if (prev < 0) {
+      armOf[p] = arm.codes[i];
+      seenOrder.push(p);
+    } else if (prev !== arm.codes[i])
       throw new TrialmixInputError(
-        `participant '${part[i]}' appears in both arms (${prev} and ${arm[i]}) in column '${design.arm}'; each participant must stay in one arm (flag switchers with --crossover COL)`,
+        `participant '${part.labels[p]}' appears in both arms (${arm.labels[prev]} and ${arm.labels[arm.codes[i]]}) in column '${design.arm}'; each participant must stay in one arm (flag switchers with --crossover COL)`,
       );
   }
 
   // --- pairing: participants (per cell type when stratified) seen at both visits
-  const seenVisits = new Map<string, number>();
-  const pkey = (i: number): string => (ct ? `${ct[i]}\u0000${part[i]}` : (part[i] as string));
-  for (let i = 0; i < nObs; i++) if (keep[i]) seenVisits.set(pkey(i), (seenVisits.get(pkey(i)) ?? 0) | (vis[i] === visits[0] ? 1 : 2));
+  const seenVisits = new Map<number, number>();
+  const pkey = (i: number): number => (ct ? ct.codes[i] * nP + part.codes[i] : part.codes[i]);
+  for (let i = 0; i < nObs; i++) if (keep[i]) seenVisits.set(pkey(i), (seenVisits.get(pkey(i)) ?? 0) | (vis.codes[i] === v0 ? 1 : 2));
   for (let i = 0; i < nObs; i++) if (keep[i] && seenVisits.get(pkey(i)) !== 3) keep[i] = 0;
   const warnings: string[] = [];
-  const paired = new Map<string, string>();
-  for (let i = 0; i < nObs; i++) if (keep[i]) paired.set(part[i]!, arm[i]!);
-  const unpaired = [...armOf.keys()].filter((p) => !paired.has(p));
+  const paired = new Int32Array(nP).fill(-1); // each kept participant's arm code
+  for (let i = 0; i < nObs; i++) if (keep[i]) paired[part.codes[i]] = arm.codes[i];
+  const unpaired = seenOrder.filter((p) => paired[p] < 0).map((p) => part.labels[p]);
   if (unpaired.length > 0)
     warnings.push(
       `${unpaired.length} participant(s) without cells at both ${visits[0]} and ${visits[1]} dropped: ${unpaired.slice(0, 5).join(", ")}${unpaired.length > 5 ? ", ..." : ""}`,
     );
-  if (paired.size > 0) {
-    for (const a of [design.treated, design.control])
-      if (![...paired.values()].includes(a))
+  let nPaired = 0;
+  for (let p = 0; p < nP; p++) if (paired[p] >= 0) nPaired++;
+  if (nPaired > 0) {
+    for (const [a, code] of [[design.treated, aT], [design.control, aC]] as const)
+      if (!paired.includes(code))
         throw new TrialmixInputError(
-          `no participant of arm '${a}' has cells at both ${visits[0]} and ${visits[1]} (after pairing all ${paired.size} are in one arm): a DiD needs both arms`,
+          `no participant of arm '${a}' has cells at both ${visits[0]} and ${visits[1]} (after pairing all ${nPaired} are in one arm): a DiD needs both arms`,
         );
-    if (paired.size < 3)
+    if (nPaired < 3)
       throw new TrialmixInputError(
-        `only ${paired.size} participant(s) have cells at both ${visits[0]} and ${visits[1]}; a DiD with a participant effect needs at least 3`,
+        `only ${nPaired} participant(s) have cells at both ${visits[0]} and ${visits[1]}; a DiD with a participant effect needs at least 3`,
       );
   }
 
@@ -301,25 +355,28 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
       if (keep[i]) {
         groupOf[i] = cells.length;
         cells.push(i);
-        rowP.push(part[i]!);
-        rowV.push(vis[i]!);
-        rowA.push(arm[i]!);
-        if (ct) rowC.push(ct[i]!);
+        rowP.push(part.labels[part.codes[i]]);
+        rowV.push(vis.labels[vis.codes[i]]);
+        rowA.push(arm.labels[arm.codes[i]]);
+        if (ct) rowC.push(ct.labels[ct.codes[i]]);
       }
     rowCell = Int32Array.from(cells);
     nRows = cells.length;
   } else {
-    const keyId = new Map<string, number>();
+    const nV = vis.labels.length;
+    const nA = arm.labels.length;
+    const nC = ct ? ct.labels.length : 1;
+    const keyId = new Map<number, number>();
     const keys: [string, string, string, string][] = [];
     const tmp = new Int32Array(nObs).fill(-1);
     for (let i = 0; i < nObs; i++) {
       if (!keep[i]) continue;
-      const k = `${part[i]}\u0000${vis[i]}\u0000${arm[i]}\u0000${ct ? ct[i] : ""}`;
+      const k = ((part.codes[i] * nV + vis.codes[i]) * nA + arm.codes[i]) * nC + (ct ? ct.codes[i] : 0);
       let id = keyId.get(k);
       if (id === undefined) {
         id = keys.length;
         keyId.set(k, id);
-        keys.push([part[i]!, vis[i]!, arm[i]!, ct ? ct[i]! : ""]);
+        keys.push([part.labels[part.codes[i]], vis.labels[vis.codes[i]], arm.labels[arm.codes[i]], ct ? ct.labels[ct.codes[i]] : ""]);
       }
       tmp[i] = id;
     }

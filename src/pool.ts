@@ -15,6 +15,19 @@ function workerPath(): string {
   throw new Error("trialmix: dist/fit-worker.js not found (run npm run build)");
 }
 
+/**
+ * The parent's node flags for the workers, without --input-type (a worker is a file: node refuses the
+ * flag there, so a scan started from `node --input-type=module -e ...` could not start its workers).
+ */
+export function workerExecArgv(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--input-type") i++; // and its value
+    else if (!argv[i].startsWith("--input-type=")) out.push(argv[i]);
+  }
+  return out;
+}
+
 export type BlockResult = { fit: BatchFit } | { error: string };
 
 /** Blocks made on demand; `recycle` gets each block's responses back from its worker, for reuse. */
@@ -30,7 +43,8 @@ export class FitPool {
 
   constructor(readonly threads: number) {
     const path = workerPath();
-    this.workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(path));
+    const execArgv = workerExecArgv(process.execArgv);
+    this.workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(path, { execArgv }));
   }
 
   /**

@@ -1,4 +1,4 @@
-// aggregateChunks on tables large enough for the CSR column bands (> 4 MB), against a direct sum
+// aggregateChunks on tables large enough for the group-major CSR path (> 4 MB), against a direct sum
 // of the same values, and dense / CSR / CSC chunks of one matrix against each other.
 import { describe, it, expect } from "vitest";
 import { aggregateChunks } from "../src/aggregate.js";
@@ -35,7 +35,7 @@ function sparseCase(rows: number, cols: number, d: number, seed: number) {
 }
 
 describe("aggregateChunks", () => {
-  it("CSR column bands (a 7 MB table) give the direct per-group means, NaN skipped, columns permuted and dropped", () => {
+  it("CSR blocks into a large table (7 MB: summed group-major in group order, then transposed) give the direct per-group means, NaN skipped, columns permuted and dropped", () => {
     const rows = 1200;
     const cols = 3100;
     const nGroups = 300;
@@ -47,7 +47,7 @@ describe("aggregateChunks", () => {
     const colMap = new Int32Array(cols).fill(-1);
     perm.forEach((c, t) => (colMap[c] = t));
     const nOut = perm.length;
-    expect(nGroups * nOut * 8).toBeGreaterThan(4 << 20); // the banded path
+    expect(nGroups * nOut * 8).toBeGreaterThan(4 << 20); // the group-major path
     for (const agg of ["mean", "pct_pos"] as const) {
       const got = aggregateChunks(chunks, groupOf, nGroups, colMap, nOut, agg);
       let worst = 0;
@@ -81,7 +81,7 @@ describe("aggregateChunks", () => {
   it("the same matrix as dense, CSR and CSC chunks aggregates to the same table", () => {
     const rows = 700;
     const cols = 2000;
-    const nGroups = 400; // 6.4 MB: bands on the CSR side
+    const nGroups = 400; // 6.4 MB: group-major on the CSR side
     const { dense, chunks, rnd } = sparseCase(rows, cols, 0.05, 11);
     const groupOf = new Int32Array(rows).map(() => Math.floor(rnd() * nGroups));
     const colMap = new Int32Array(cols).map((_, c) => c);

@@ -4,6 +4,9 @@ import { fitMixedTable } from "../src/mixed.js";
 import { fitMixedTableParallel } from "../src/parallel.js";
 import { FEATURE_BLOCK } from "../src/columns.js";
 import { frameFromRef } from "./helpers/frames.js";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { workerExecArgv } from "../src/pool.js";
 
 describe("fitMixedTableParallel", () => {
   it("equals the one-thread table exactly, in the same order, across several kernel blocks", async () => {
@@ -25,5 +28,20 @@ describe("fitMixedTableParallel", () => {
     expect(two.failed).toBe(one.failed);
     expect(progress.at(-1)).toBe(frame.features.length);
     expect(one.rows.filter((r) => Number.isFinite(r.beta_DiD)).length).toBeGreaterThan(2 * FEATURE_BLOCK);
+  });
+
+  it("workers start from a `node --input-type=module -e` script too (its flag is not passed to them)", () => {
+    expect(workerExecArgv(["--input-type=module", "--max-old-space-size=4096", "--input-type", "module", "--no-warnings"])).toEqual([
+      "--max-old-space-size=4096",
+      "--no-warnings",
+    ]);
+    const dist = (f: string) => pathToFileURL(fileURLToPath(new URL(`../dist/${f}`, import.meta.url))).href;
+    const script = `
+      import { didTableMixedParallel } from ${JSON.stringify(dist("parallel.js"))};
+      const t = await didTableMixedParallel(${JSON.stringify(fileURLToPath(new URL("../examples/example.h5ad", import.meta.url)))}, { visits: ["Pre", "Post"], threads: 2 });
+      process.stdout.write(String(t.rows.filter((r) => Number.isFinite(r.beta_DiD)).length));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(Number(r.stdout)).toBeGreaterThan(250);
   });
 });
