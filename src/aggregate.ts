@@ -166,18 +166,38 @@ function sumCsrByGroup(ch: Extract<MatrixChunk, { kind: "csr" }>, gm: Sums, grou
     const g = groupOf[ch.rowStart + r];
     if (g >= 0) order[count[g]++] = r;
   }
+  const all = !pos && isIdentity(colMap, nOut); // every column, in order (the default scan): no lookup
   for (let t = 0; t < kept; t++) {
     const r = order[t];
     const base = groupOf[ch.rowStart + r] * nOut;
+    const k0 = indptr[r];
     const k1 = indptr[r + 1];
-    for (let k = indptr[r]; k < k1; k++) {
-      const c = colMap[indices[k]];
-      if (c < 0) continue;
-      const v = data[k];
-      if (v === v) acc[base + c] += pos ? (v > 0 ? 1 : 0) : v;
-      else nanCounts(gm)[base + c]++;
-    }
+    if (all) addRow(acc, base, indices, data, k0, k1, gm);
+    else
+      for (let k = k0; k < k1; k++) {
+        const c = colMap[indices[k]];
+        if (c < 0) continue;
+        const v = data[k];
+        if (v === v) acc[base + c] += pos ? (v > 0 ? 1 : 0) : v;
+        else nanCounts(gm)[base + c]++;
+      }
   }
+}
+
+/** acc[base + indices[k]] += data[k] for k in [k0, k1), NaN counted apart. */
+function addRow(acc: FeatureValues, base: number, indices: Int32Array, data: NumArray, k0: number, k1: number, gm: Sums): void {
+  for (let k = k0; k < k1; k++) {
+    const v = data[k];
+    if (v === v) acc[base + indices[k]] += v;
+    else nanCounts(gm)[base + indices[k]]++;
+  }
+}
+
+/** colMap maps column j to output j, for every column. */
+function isIdentity(colMap: Int32Array, nOut: number): boolean {
+  if (colMap.length !== nOut) return false;
+  for (let j = 0; j < nOut; j++) if (colMap[j] !== j) return false;
+  return true;
 }
 
 /** out[c * rows + r] += src[r * cols + c], in tiles that stay in cache. */
