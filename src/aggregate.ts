@@ -7,8 +7,8 @@
 //
 // Memory:
 // - mean / pct_pos: one Float64Array of nGroups x nOut (a Float32Array when a float32 matrix has one
-//   cell per group; plus a second one of the same size only
-//   when a NaN is met), independent of the number of cells; the stored values are added
+//   cell per group), plus, only when a NaN is met, one of NaN counts, and for CSR tables over 4 MB a
+//   group-major twin of each; independent of the number of cells. The stored values are added
 //   directly from each chunk, with no per-value allocation.
 // - median: the stored values of the selected columns in the kept cells are gathered per
 //   column (12 bytes each: value + group), i.e. bounded by nnz(selected columns of kept cells)
@@ -75,20 +75,20 @@ export function aggregateChunks(
 ): FeatureValues {
   const nCells = groupSizes(groupOf, nGroups);
   const f32 = opts.float32 === true && agg === "mean";
-  // a float32 matrix whose every group is one cell (a pseudobulk file): each sum is one stored value,
-  // exact in float32, so the table is float32 too: half the memory to touch (and fresh pages are dear)
   if (agg === "median") {
     const med = medianChunks(chunks, groupOf, nGroups, colMap, nOut, nCells);
     // numpy's median of a float32 column is float32 (the middle pair averaged in float32)
     if (opts.float32 === true) for (let i = 0; i < med.length; i++) med[i] = Math.fround(med[i]);
     return med;
   }
+  // a float32 matrix whose every group is one cell (a pseudobulk file): each sum is one stored value,
+  // exact in float32, so the table is float32 too: half the memory to touch (and fresh pages are dear)
   const compact = opts.float32 === true && nCells.every((c) => c === 1);
   const acc = compact ? new Float32Array(nGroups * nOut) : new Float64Array(nGroups * nOut); // feature-major: acc[c * nGroups + g]
   const sums: Sums = { acc, nan: null, nGroups, pos: agg === "pct_pos" };
   // Large tables, CSR: summed group-major (a group's run of nOut) with each block's rows taken in
   // group order, so that a run stays in cache across the group's rows; transposed at the end.
-  const byGroup = nGroups * nOut * 8 > ONE_BAND_BYTES;
+  const byGroup = nGroups * nOut * 8 > GROUP_MAJOR_BYTES;
   let gm: Sums | null = null;
   let rowOrder = new Int32Array(0);
   // one small function per chunk kind: each is optimised on its own (one big loop nest deoptimised at
@@ -96,9 +96,9 @@ export function aggregateChunks(
   for (const ch of chunks) {
     if (ch.kind === "csr") {
       if (byGroup) {
-        gm ??= { acc: new Float64Array(nGroups * nOut), nan: null, nGroups: nOut, pos: sums.pos };
+        gm ??= { acc: new Float64Array(nGroups * nOut), nan: null, nGroups, pos: sums.pos };
         if (rowOrder.length < ch.rowEnd - ch.rowStart) rowOrder = new Int32Array(ch.rowEnd - ch.rowStart);
-        sumCsrByGroup(ch, gm, groupOf, colMap, nGroups, rowOrder);
+        sumCsrByGroup(ch, gm, groupOf, colMap, nOut, rowOrder);
       } else sumCsr(ch, sums, groupOf, colMap);
     } else if (ch.kind === "dense") sumDense(ch, sums, groupOf, colMap);
     else sumCsc(ch, sums, groupOf, colMap);
@@ -111,7 +111,7 @@ export function aggregateChunks(
   return acc;
 }
 
-/** The running sums of aggregateChunks (feature-major) and the NaN counts, made when a NaN is met. */
+/** Running sums (feature-major, or group-major for sumCsrByGroup) and the NaN counts, made when a NaN is met. */
 interface Sums {
   acc: FeatureValues;
   nan: Float64Array | null;
@@ -144,15 +144,14 @@ function sumCsr(ch: Extract<MatrixChunk, { kind: "csr" }>, s: Sums, groupOf: Int
 }
 
 /**
- * CSR rows into a group-major table (gm.acc[g * nOut + c]; gm.nGroups holds nOut), the block's rows
+ * CSR rows into a group-major table (gm.acc[g * nOut + c]), the block's rows
  * taken in group order: a group's run of the table (nOut values) then stays in cache while its rows
  * stream past. With 20,000 genes the feature-major table is tens of MB, and adding rows into it in
  * file order missed the cache on nearly every value (29 M values/s on a 4.5 GiB file).
  */
-function sumCsrByGroup(ch: Extract<MatrixChunk, { kind: "csr" }>, gm: Sums, groupOf: Int32Array, colMap: Int32Array, nGroups: number, order: Int32Array): void {
+function sumCsrByGroup(ch: Extract<MatrixChunk, { kind: "csr" }>, gm: Sums, groupOf: Int32Array, colMap: Int32Array, nOut: number, order: Int32Array): void {
   const { indptr, indices, data } = ch;
-  const { acc, pos } = gm;
-  const nOut = gm.nGroups;
+  const { acc, pos, nGroups } = gm;
   const nr = ch.rowEnd - ch.rowStart;
   // counting sort of the block's rows by group
   const count = new Int32Array(nGroups + 1);
@@ -279,8 +278,8 @@ function finishColumn(s: Sums, nCells: Float64Array, base: number, f32: boolean)
   }
 }
 
-/** Above this size (4 MB, about a core's share of cache) a feature-major table is summed group-major for CSR blocks. */
-const ONE_BAND_BYTES = 1 << 22;
+/** Above this size (4 MB, about a core's share of cache) CSR blocks are summed group-major. */
+const GROUP_MAJOR_BYTES = 1 << 22;
 
 function medianChunks(
   chunks: Iterable<MatrixChunk>,
