@@ -122,6 +122,30 @@ function satterthwaite(theta: usize, outDf: usize): void {
 const SCALE_FREE_EXP: i32 = 200;
 
 /** 2^e exactly, for |e| within the normal range. */
+/** out[0..4) = the dot products of y (length n) with four columns of length n stored one after another from a. */
+function dot4(a: usize, n: i32, y: usize, out: usize): void {
+  const nb = <usize>n << 3;
+  let c0 = f64x2.splat(0.0), c1 = f64x2.splat(0.0), c2 = f64x2.splat(0.0), c3 = f64x2.splat(0.0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i << 3;
+    const v = v128.load(y + o);
+    c0 = f64x2.add(c0, f64x2.mul(v128.load(a + o), v));
+    c1 = f64x2.add(c1, f64x2.mul(v128.load(a + nb + o), v));
+    c2 = f64x2.add(c2, f64x2.mul(v128.load(a + 2 * nb + o), v));
+    c3 = f64x2.add(c3, f64x2.mul(v128.load(a + 3 * nb + o), v));
+  }
+  let s0 = f64x2.extract_lane(c0, 0) + f64x2.extract_lane(c0, 1);
+  let s1 = f64x2.extract_lane(c1, 0) + f64x2.extract_lane(c1, 1);
+  let s2 = f64x2.extract_lane(c2, 0) + f64x2.extract_lane(c2, 1);
+  let s3 = f64x2.extract_lane(c3, 0) + f64x2.extract_lane(c3, 1);
+  for (; i < n; i++) {
+    const v = ld(y, i);
+    s0 += ld(a, i) * v; s1 += ld(a + nb, i) * v; s2 += ld(a + 2 * nb, i) * v; s3 += ld(a + 3 * nb, i) * v;
+  }
+  st(out, 0, s0); st(out, 1, s1); st(out, 2, s2); st(out, 3, s3);
+}
+
 function pow2(e: i32): f64 {
   return reinterpret<f64>(<u64>(e + 1023) << 52);
 }
@@ -243,8 +267,6 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
     if (same) { icol = a; ival = v; }
   }
   const yc = allocF64(n + 2);
-  const ones = allocF64(n + 2);
-  for (let i = 0; i < n; i++) st(ones, i, 1.0);
   // column-major copies of X and Z for SIMD dot products with y
   const XT = allocF64(p * n);
   for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) st(XT, a * n + i, ld(X, i * p + a));
@@ -322,7 +344,17 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
   // ---- per feature ----
   for (let f = 0; f < m; f++) {
     let y = Y + (<usize>f * <usize>n << 3);
-    let yy = dot(y, y, n);
+    // pass 1: sum and sum of squares (a non-finite value makes the latter non-finite)
+    let sv = f64x2.splat(0.0), ssv = f64x2.splat(0.0);
+    let i1 = 0;
+    for (; i1 + 2 <= n; i1 += 2) {
+      const v = v128.load(y + (<usize>i1 << 3));
+      sv = f64x2.add(sv, v);
+      ssv = f64x2.add(ssv, f64x2.mul(v, v));
+    }
+    let ysum = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
+    let yy = f64x2.extract_lane(ssv, 0) + f64x2.extract_lane(ssv, 1);
+    for (; i1 < n; i1++) { const v = ld(y, i1); ysum += v; yy += v * v; }
     let finite = isFinite(yy);
     if (!finite) { // exact check (y*y may overflow for huge finite values)
       finite = true;
@@ -334,29 +366,39 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
       if (oObj != 0) st(oObj, f, NaN);
       continue;
     }
-    // centre (exactly representable shift of the intercept), then response cross-products
+    // pass 2: centre (exactly representable shift of the intercept), with the largest |y| and y'y of the result
     let ybar = 0.0;
-    if (icol >= 0) {
-      ybar = dot(y, ones, n) / <f64>n;
-      const vb = f64x2.splat(ybar);
-      let i = 0;
-      for (; i + 2 <= n; i += 2) v128.store(yc + (<usize>i << 3), f64x2.sub(v128.load(y + (<usize>i << 3)), vb));
-      for (; i < n; i++) st(yc, i, ld(y, i) - ybar);
-      y = yc;
-    }
-    // Scale by a power of two (exact: results unchanged) when the largest |y| is far from 1: the fit is
-    // equivariant in scale, and y near 1e+-300 would otherwise overflow or underflow y'y and pwrss.
     let vmax = f64x2.splat(0.0);
-    let i0 = 0;
-    for (; i0 + 2 <= n; i0 += 2) vmax = f64x2.max(vmax, f64x2.abs(v128.load(y + (<usize>i0 << 3))));
-    let ymax = Math.max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1));
-    for (; i0 < n; i0++) ymax = Math.max(ymax, Math.abs(ld(y, i0)));
+    let ymax = 0.0;
+    if (icol >= 0) {
+      ybar = ysum / <f64>n;
+      const vb = f64x2.splat(ybar);
+      let c2 = f64x2.splat(0.0);
+      let i = 0;
+      for (; i + 2 <= n; i += 2) {
+        const v = f64x2.sub(v128.load(y + (<usize>i << 3)), vb);
+        v128.store(yc + (<usize>i << 3), v);
+        vmax = f64x2.max(vmax, f64x2.abs(v));
+        c2 = f64x2.add(c2, f64x2.mul(v, v));
+      }
+      yy = f64x2.extract_lane(c2, 0) + f64x2.extract_lane(c2, 1);
+      ymax = Math.max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1));
+      for (; i < n; i++) { const v = ld(y, i) - ybar; st(yc, i, v); ymax = Math.max(ymax, Math.abs(v)); yy += v * v; }
+      y = yc;
+    } else {
+      let i = 0;
+      for (; i + 2 <= n; i += 2) vmax = f64x2.max(vmax, f64x2.abs(v128.load(y + (<usize>i << 3))));
+      ymax = Math.max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1));
+      for (; i < n; i++) ymax = Math.max(ymax, Math.abs(ld(y, i)));
+    }
     if (!(ymax > 0)) { // y constant (with an intercept) or all zero: fitted exactly, no variance to estimate
       fillNaN(f, p, q, nth, oBeta, oSe, oDf, oCov, oScale, oLL, oTheta);
       sti(oStatus, f, STATUS_FAILED); store<u8>(oConv + f, 0); store<u8>(oSing + f, 0); sti(oIter, f, 0);
       if (oObj != 0) st(oObj, f, NaN);
       continue;
     }
+    // Scale by a power of two (exact: results unchanged) when the largest |y| is far from 1: the fit is
+    // equivariant in scale, and y near 1e+-300 would otherwise overflow or underflow y'y and pwrss.
     let yexp = <i32>Math.max(-1000.0, Math.min(1000.0, Math.round(Math.log2(ymax))));
     if (yexp >= -SCALE_FREE_EXP && yexp <= SCALE_FREE_EXP) yexp = 0; // squares stay far from overflow: no pass needed
     const ysc = pow2(yexp); // y = ysc * (scaled y)
@@ -364,12 +406,20 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
       const inv = pow2(-yexp);
       for (let i = 0; i < n; i++) st(yc, i, ld(y, i) * inv);
       y = yc;
+      yy = dot(y, y, n);
     }
-    yy = dot(y, y, n);
+    // pass 3: X'y, four columns at a time, and the groups' Z'y
     const Xty = R.Xty, Zty = R.Ztyg;
-    for (let j = 0; j < p; j++) st(Xty, j, dot(XT + (<usize>(j * n) << 3), y, n));
+    let j0 = 0;
+    for (; j0 + 4 <= p; j0 += 4) dot4(XT + (<usize>(j0 * n) << 3), n, y, Xty + (<usize>j0 << 3));
+    for (; j0 < p; j0++) st(Xty, j0, dot(XT + (<usize>(j0 * n) << 3), y, n));
     for (let j = 0; j < G * q; j++) st(Zty, j, 0);
-    for (let k = 0; k < q; k++) {
+    if (q == 1) {
+      for (let i = 0; i < n; i++) {
+        const idx = ldi(grp, i);
+        st(Zty, idx, ld(Zty, idx) + ld(ZT, i) * ld(y, i));
+      }
+    } else for (let k = 0; k < q; k++) {
       const zc = ZT + (<usize>(k * n) << 3);
       for (let i = 0; i < n; i++) {
         const idx = ldi(grp, i) * q + k;

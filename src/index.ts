@@ -1,7 +1,7 @@
 // The library entry (package exports["."]): the public names of API.md and their types.
 export { fitLmm } from "./lmm.js";
 export type { LmmInput, LmmFit } from "./lmm.js";
-export { fitBatch, initKernel } from "./kernel.js";
+export { fitBatch, initKernel, responseBuffer } from "./kernel.js";
 export { didMixed, fitMixedTable } from "./mixed.js";
 export type { DidMixedOptions, DidMixedResult, MixedOptions, MixedRow, MixedTable, LongTable } from "./mixed.js";
 export { didTableMixed, didTable, compareFixedVsMixed, frameOf, openInput } from "./api.js";
@@ -21,4 +21,4 @@ export { applyFdr } from "./fdr.js";
 export { normalTwoSided, tTwoSided } from "./dist.js";
 export { TrialmixInputError, H5adError } from "./errors.js";
 export { mixedColumns, COMPARE_COLUMNS } from "./columns.js";
-export type { AnalysisFrame, Covariate, BatchDesign, BatchFit, KernelOptions, OptSummary } from "./types.js";
+export type { AnalysisFrame, Covariate, FeatureValues, BatchDesign, BatchFit, KernelOptions, OptSummary } from "./types.js";
