@@ -117,11 +117,9 @@ function satterthwaite(theta: usize, outDf: usize): void {
   }
 }
 
-/** BLUPs and conditional variances for every group at the current theta/beta/s2. */
 /** |y| up to 2^this needs no scaling (its squares summed over any n stay far inside the double range). */
 const SCALE_FREE_EXP: i32 = 200;
 
-/** 2^e exactly, for |e| within the normal range. */
 /** out[0..4) = the dot products of y (length n) with four columns of length n stored one after another from a. */
 function dot4(a: usize, n: i32, y: usize, out: usize): void {
   const nb = <usize>n << 3;
@@ -146,10 +144,12 @@ function dot4(a: usize, n: i32, y: usize, out: usize): void {
   st(out, 0, s0); st(out, 1, s1); st(out, 2, s2); st(out, 3, s3);
 }
 
+/** 2^e exactly, for |e| within the normal range. */
 function pow2(e: i32): f64 {
   return reinterpret<f64>(<u64>(e + 1023) << 52);
 }
 
+/** BLUPs and conditional variances for every group at the current theta/beta/s2. */
 function ranef(theta: usize, s2: f64, outB: usize, outV: usize): void {
   const q = R.q, p = R.p;
   R.buildLambda(theta);

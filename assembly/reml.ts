@@ -73,6 +73,7 @@ export function setupWorkspace(): void {
 
 export function setDesignDims(n_: i32, p_: i32, q_: i32, G_: i32, reml: bool, diag: bool): void {
   n = n_; p = p_; q = q_; G = G_; useReml = reml; diagCov = diag;
+  forget();
   nth = diag ? q : (q * (q + 1)) >> 1;
 }
 
@@ -86,7 +87,17 @@ export function setPools(k: i32, pz: usize, pc: usize, ps: usize, gp: usize, ss:
   poolW = allocF64(K);
 }
 
-export function setYty(v: f64): void { yty = v; }
+export function setYty(v: f64): void { yty = v; forget(); }
+
+// q = 1: the state (chol(A), beta, pwrss, log-determinants) of the last evaluation, and A^-1, are kept
+// for its theta: the fit's end evaluates again where the optimiser stopped, and the Satterthwaite step
+// where the fit ended (three evaluations a feature, of ~15). Anything that changes y or the design forgets.
+let memoOk = false;
+let memoTheta: f64 = 0;
+let ainvOk = false;
+
+/** Drop the kept evaluation (a new response or design). */
+export function forget(): void { memoOk = false; ainvOk = false; }
 
 export function buildLambda(th: usize): void {
   for (let i = 0; i < q * q; i++) st(Lam, i, 0);
@@ -243,8 +254,20 @@ function evalQ2(th: usize): void {
 
 /** Evaluate at theta; sets ldL, ldRX, pwrss, beta, chol(A). */
 export function evaluate(th: usize): void {
+  if (q == 1) {
+    const t = ld(th, 0);
+    if (memoOk && t == memoTheta) return; // the state is this theta's already
+    nEval++;
+    evalPooled(th);
+    memoOk = true;
+    memoTheta = t;
+    ainvOk = false;
+    return;
+  }
   nEval++;
-  if (q == 1) evalPooled(th); else if (q == 2) evalQ2(th); else evalGeneral(th);
+  memoOk = false;
+  ainvOk = false;
+  if (q == 2) evalQ2(th); else evalGeneral(th);
 }
 
 export function criterionFromState(): f64 {
@@ -431,7 +454,9 @@ export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
 
 /** (A^{-1}) from the current chol(A). */
 export function computeAinv(): void {
+  if (ainvOk) return;
   cholInverse(A, p, Ainv, work);
+  ainvOk = memoOk; // kept only with a kept evaluation (q = 1)
 }
 
 /** d criterion / d(theta^2) at theta = 0 for q = 1 (analytic). Leaves state at theta=0. */

@@ -97,7 +97,12 @@ export interface ReadH5adOptions {
 
 /** Run fn with HDF5's diagnostic stack printing (written to fd 2 by the wasm module) muted. */
 function quiet<T>(fn: () => T, bytes = 0): T {
-  return limited(() => host.quiet(fn), bytes);
+  const unmute = host.mute();
+  try {
+    return limited(fn, bytes);
+  } finally {
+    unmute();
+  }
 }
 
 /** A read that made no progress inside the HDF5 library (a corrupt file can make it loop forever). */
@@ -662,9 +667,9 @@ export class H5ad implements DataSource {
 
   close(): void {
     try {
-      this.file.close();
+      quiet(() => this.file.close()); // a corrupt file can make HDF5 abort while flushing on close
     } catch {
-      /* already closed */
+      /* already closed, or the library gave up on the file */
     }
     if (this.tmpPath) {
       host.remove(this.tmpPath);

@@ -25,8 +25,14 @@ const HDF5_SIG = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 let tmpCounter = 0;
 
 export const host = {
-  /** Run fn with HDF5's diagnostic stack printing (written to fd 2 by the wasm module) muted. */
-  quiet<T>(fn: () => T): T {
+  /**
+   * Mute the wasm module's own printing until the returned function is called: HDF5's diagnostic
+   * stack (written to fd 2) and Emscripten's abort and invalid-UTF-8 messages (console.error, bound
+   * when h5wasm loaded, so muted at process.stderr). A corrupt file's problem reaches the user as one
+   * H5adError line instead. The caller unmutes in a finally outside any time-limited call (a timeout
+   * ends the call without running its finally blocks).
+   */
+  mute(): () => void {
     const f = fs as unknown as { writeSync: (...a: unknown[]) => number };
     const orig = f.writeSync;
     f.writeSync = function (fd: unknown, ...rest: unknown[]): number {
@@ -37,11 +43,13 @@ export const host = {
       }
       return orig.call(fs, fd, ...rest);
     };
-    try {
-      return fn();
-    } finally {
+    const stderr = process.stderr as unknown as { write: (...a: unknown[]) => boolean };
+    const origWrite = stderr.write;
+    stderr.write = () => true;
+    return () => {
       f.writeSync = orig;
-    }
+      stderr.write = origWrite;
+    };
   },
 
   /** "file", "missing" or "other" (a folder, a device). */
