@@ -429,13 +429,36 @@ export function fitBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp
     R.setYty(yy);
     if (q == 1) {
       const K = R.K;
-      for (let k = 0; k < K * p; k++) st(R.poolV, k, 0);
-      for (let k = 0; k < K; k++) st(R.poolW, k, 0);
-      for (let g = 0; g < G; g++) {
-        const k = ldi(R.groupPool, g);
-        const zy = ld(Zty, g);
-        st(R.poolW, k, ld(R.poolW, k) + zy * zy);
-        for (let j = 0; j < p; j++) st(R.poolV, k * p + j, ld(R.poolV, k * p + j) + ld(ZtX, g * p + j) * zy);
+      if (K == 1) {
+        // every group the same size (a balanced design): the pool's sums are Z'y.Z'y and ZtX' Z'y, in
+        // registers two columns at a time (the general loop below chains every add through memory)
+        st(R.poolW, 0, dot(Zty, Zty, G));
+        let j = 0;
+        for (; j + 4 <= p; j += 4) {
+          let a0 = f64x2.splat(0.0), a1 = f64x2.splat(0.0);
+          for (let g = 0; g < G; g++) {
+            const zv = f64x2.splat(ld(Zty, g));
+            const o = ZtX + (<usize>(g * p + j) << 3);
+            a0 = f64x2.add(a0, f64x2.mul(v128.load(o), zv));
+            a1 = f64x2.add(a1, f64x2.mul(v128.load(o + 16), zv));
+          }
+          v128.store(R.poolV + (<usize>j << 3), a0);
+          v128.store(R.poolV + (<usize>(j + 2) << 3), a1);
+        }
+        for (; j < p; j++) {
+          let a = 0.0;
+          for (let g = 0; g < G; g++) a += ld(ZtX, g * p + j) * ld(Zty, g);
+          st(R.poolV, j, a);
+        }
+      } else {
+        for (let k = 0; k < K * p; k++) st(R.poolV, k, 0);
+        for (let k = 0; k < K; k++) st(R.poolW, k, 0);
+        for (let g = 0; g < G; g++) {
+          const k = ldi(R.groupPool, g);
+          const zy = ld(Zty, g);
+          st(R.poolW, k, ld(R.poolW, k) + zy * zy);
+          for (let j = 0; j < p; j++) st(R.poolV, k * p + j, ld(R.poolV, k * p + j) + ld(ZtX, g * p + j) * zy);
+        }
       }
     }
     if (exactCheck) {
