@@ -138,8 +138,19 @@ function limited<T>(fn: () => T, bytes: number): T {
   }
 }
 
+const HDF5_SIG = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The HDF5 signature at offset 0, 512, 1024, ... (a user block may precede it), looked for up to 16 MB. */
 function hasHdf5Signature(path: string): boolean {
-  return host.hasHdf5Signature(path);
+  return host.withFile(path, (size, readAt) => {
+    const buf = new Uint8Array(8);
+    for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+      readAt(buf, off);
+      if (HDF5_SIG.every((b, i) => buf[i] === b)) return true;
+      if (off > 1 << 24) break;
+    }
+    return false;
+  });
 }
 
 /** At most this many bytes in one read of one dataset (guards against headers declaring huge shapes). */
@@ -335,7 +346,8 @@ export class H5ad implements DataSource {
         const hb = new HeapBlocks();
         try {
           hb.read(0, ds, shape, range ? range[0] : 0, n, quiet);
-          return hb.view(0).slice();
+          const v = hb.view(0);
+          return v instanceof BigInt64Array || v instanceof BigUint64Array ? toFloat64(v) : v.slice(); // a copy: the buffer is freed below
         } finally {
           hb.free();
         }
@@ -545,7 +557,7 @@ export class H5ad implements DataSource {
           let data: NumArray;
           if (inPlace) {
             this.guard(ds, () => heap.read(0, ds, [nr, nc], r0, r1 - r0, quiet));
-            data = heap.view(0);
+            data = toNum(heap.view(0));
           } else data = toNum(quiet(() => ds.slice([[r0, r1], []]), (r1 - r0) * nc * 8));
           yield { kind: "dense", rowStart: r0, rowEnd: r1, nCols: nc, data };
         }
@@ -587,7 +599,7 @@ export class H5ad implements DataSource {
         // both reads first: the second may grow the heap and detach a view of the first
         this.guard(dds, () => heap.read(0, dds, [nnzTotal], a, b - a, quiet));
         this.guard(ids, () => heap.read(1, ids, [nnzTotal], a, b - a, quiet));
-        d = heap.view(0);
+        d = toNum(heap.view(0));
         raw = heap.view(1);
       } else {
         d = toNum(this.read(dds, [a, b]));

@@ -87,17 +87,11 @@ export class HeapBlocks {
     }, bytes);
   }
 
-  /** The values last read into `slot`, viewed in place (64-bit integers converted to Float64Array). */
-  view(slot: number): NumArray {
+  /** The values last read into `slot`, viewed in place (64-bit integers as BigInt arrays: the reader converts). */
+  view(slot: number): NumArray | BigInt64Array | BigUint64Array {
     const s = this.slots[slot];
     if (!s || s.len === 0 || !s.ctor) return new Float32Array(0);
-    const v = new s.ctor(h5heap().HEAPU8.buffer as ArrayBuffer, s.ptr, s.len);
-    if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
-      const out = new Float64Array(v.length); // a plain loop: Float64Array.from with a mapper is ~10x slower
-      for (let i = 0; i < v.length; i++) out[i] = Number(v[i]);
-      return out;
-    }
-    return v;
+    return new s.ctor(h5heap().HEAPU8.buffer as ArrayBuffer, s.ptr, s.len);
   }
 
   /** Give the buffers back to h5wasm's heap. */

@@ -53,7 +53,6 @@ function fsOrThrow(): EmFS {
   return FS;
 }
 
-const HDF5_SIG = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 let counter = 0;
 const mounts = new Map<string, string>(); // file path -> WORKERFS mount point
 
@@ -89,18 +88,13 @@ export const host = {
     }
   },
 
-  hasHdf5Signature(path: string): boolean {
+  /** fn with the file's size and a reader of bytes at an offset (the file is closed afterwards). */
+  withFile<T>(path: string, fn: (size: number, readAt: (buf: Uint8Array, offset: number) => void) => T): T {
     const fs = fsOrThrow();
     const size = fs.stat(path).size;
     const stream = fs.open(path, "r");
     try {
-      const buf = new Uint8Array(8);
-      for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
-        fs.read(stream, buf, 0, 8, off);
-        if (HDF5_SIG.every((b, i) => buf[i] === b)) return true;
-        if (off > 1 << 24) break;
-      }
-      return false;
+      return fn(size, (buf, offset) => void fs.read(stream, buf, 0, buf.length, offset));
     } finally {
       fs.close(stream);
     }

@@ -20,8 +20,6 @@ export function h5heap(): H5Heap {
   return module;
 }
 
-const HDF5_SIG = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
 let tmpCounter = 0;
 
 export const host = {
@@ -61,18 +59,11 @@ export const host = {
     }
   },
 
-  /** The HDF5 signature at offset 0, 512, 1024, ... (a user block may precede it). */
-  hasHdf5Signature(path: string): boolean {
+  /** fn with the file's size and a reader of bytes at an offset (the file is closed afterwards). */
+  withFile<T>(path: string, fn: (size: number, readAt: (buf: Uint8Array, offset: number) => void) => T): T {
     const fd = fs.openSync(path, "r");
     try {
-      const size = fs.fstatSync(fd).size;
-      const buf = Buffer.alloc(8);
-      for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
-        fs.readSync(fd, buf, 0, 8, off);
-        if (HDF5_SIG.every((b, i) => buf[i] === b)) return true;
-        if (off > 1 << 24) break;
-      }
-      return false;
+      return fn(fs.fstatSync(fd).size, (buf, offset) => void fs.readSync(fd, buf, 0, buf.length, offset));
     } finally {
       fs.closeSync(fd);
     }
