@@ -273,10 +273,9 @@ export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, blockSize 
 export function blockResponses(scan: PreparedScan, features: number[], into?: Float64Array): Float64Array {
   const n = scan.md.design.n;
   const Y = into ? into.subarray(0, features.length * n) : new Float64Array(features.length * n);
-  const doStd = scan.opts.standardize ?? true;
   features.forEach((f, k) => {
-    const z = scan.z[f];
-    if (doStd && z) zScoreInto(scan.frame.values[f], z, Y, k * n);
+    const z = scan.z[f]; // set by prepareScan exactly when the scan standardises
+    if (z) zScoreInto(scan.frame.values[f], z, Y, k * n);
     else Y.set(scan.frame.values[f], k * n);
   });
   return Y;
