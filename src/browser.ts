@@ -5,7 +5,8 @@
 // is mounted with WORKERFS and read by slices instead of being copied into memory.
 import { initKernel } from "./kernel.js";
 import { readH5ad, type H5ad } from "./h5ad.js";
-import { tableFromText, type TableSource } from "./table.js";
+import { tableFromText, tableFromBytes, separatorFor, MAX_TABLE_BYTES, type TableSource } from "./table.js";
+import { TrialmixInputError } from "./errors.js";
 import { h5wasmReady, canMountFiles, mountFile, host } from "./h5wasm-browser.js";
 import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
 import { frameOf, mixedOptions, didTable, didTableMixed, compareFixedVsMixed, mergeTables, compareOptions, withFrameWarnings, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
@@ -62,12 +63,18 @@ export async function openH5adFile(file: File | Blob | Uint8Array | ArrayBuffer,
   return readH5ad(new Uint8Array(await file.arrayBuffer()), { name });
 }
 
-/** Open a long CSV/TSV table from a File or text (tab-separated for .tsv/.tab/.txt names). */
+/**
+ * Open a long CSV/TSV table from a File or text (tab-separated for .tsv/.tab/.txt names). A File's
+ * bytes are decoded as UTF-8 strictly (invalid bytes: an error naming the line and column), and it
+ * may hold at most 512 MiB, as in Node.
+ */
 export async function openTableFile(file: File | Blob | string, opts: { name?: string; sep?: string } = {}): Promise<TableSource> {
   const name = opts.name ?? (isFileLike(file) ? file.name : "<table>");
-  const text = typeof file === "string" ? file : await file.text();
-  const sep = opts.sep ?? (/\.(tsv|tab|txt)$/i.test(name) ? "\t" : ",");
-  return tableFromText(text, sep, name);
+  const sep = opts.sep ?? separatorFor(name);
+  if (typeof file === "string") return tableFromText(file, sep, name);
+  if (file.size > MAX_TABLE_BYTES)
+    throw new TrialmixInputError(`${name}: ${(file.size / 2 ** 20).toFixed(0)} MiB; a table is read whole and may hold at most ${MAX_TABLE_BYTES / 2 ** 20} MiB`);
+  return tableFromBytes(new Uint8Array(await file.arrayBuffer()), sep, name);
 }
 
 /** Open any supported input by its name: .csv/.tsv/.tab/.txt as a long table, anything else as .h5ad. */
