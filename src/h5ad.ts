@@ -701,9 +701,8 @@ export function readH5ad(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: R
   if (typeof pathOrBytes === "string") {
     path = pathOrBytes;
     name = opts.name ?? pathOrBytes;
-    const st = host.stat(path);
-    if (st === "missing") throw new H5adError(`${name}: cannot open: no such file`);
-    if (st !== "file") throw new H5adError(`${name}: cannot open: not a regular file`);
+    const why = host.check(path);
+    if (why !== null) throw new H5adError(`${name}: cannot open: ${why}${why.startsWith("it is") ? "; expected a regular file" : ""}`);
     if (opts.owned) tmp = path;
   } else {
     const bytes = pathOrBytes instanceof Uint8Array ? pathOrBytes : new Uint8Array(pathOrBytes);

@@ -79,12 +79,13 @@ export const host = {
     return () => {};
   },
 
-  stat(path: string): "file" | "missing" | "other" {
+  /** null for a regular file; otherwise why it cannot be opened. */
+  check(path: string): string | null {
     const fs = fsOrThrow();
     try {
-      return fs.isFile(fs.stat(path).mode) ? "file" : "other";
+      return fs.isFile(fs.stat(path).mode) ? null : "it is not a regular file";
     } catch {
-      return "missing";
+      return "no such file";
     }
   },
 

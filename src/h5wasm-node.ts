@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import nodePath from "node:path";
 import h5wasm from "h5wasm/node";
+import { notRegularFile } from "./files.js";
 
 import type { H5Heap } from "./h5block.js";
 
@@ -50,13 +51,9 @@ export const host = {
     };
   },
 
-  /** "file", "missing" or "other" (a folder, a device). */
-  stat(path: string): "file" | "missing" | "other" {
-    try {
-      return fs.statSync(path).isFile() ? "file" : "other";
-    } catch {
-      return "missing";
-    }
+  /** null for a regular file; otherwise why it cannot be opened ("no such file", "it is a named pipe (FIFO)", a symlink loop). */
+  check(path: string): string | null {
+    return notRegularFile(path);
   },
 
   /** fn with the file's size and a reader of bytes at an offset (the file is closed afterwards). */
