@@ -8,24 +8,31 @@ export interface Delimited {
   lines: number[];
 }
 
+/** What scanCells reports: cells as positions in the text (no string per cell), quoted cells unescaped. */
+export interface CellSink {
+  /** An unquoted cell: text[start, end). */
+  cell(start: number, end: number): void;
+  /** A quoted cell, unescaped. */
+  quoted(value: string): void;
+  /** The end of a record of `count` cells that started on `line`; `blank`: a blank line (one empty cell), to be dropped. */
+  end(count: number, line: number, blank: boolean): void;
+}
+
 /**
- * Parse CSV/TSV text; quoted fields may hold separators, quotes ("") and newlines. A quote left open
- * at the end of the text is an error naming the line it opened on (not a ragged-row count).
+ * Scan CSV/TSV text cell by cell. Quoted fields may hold separators, quotes ("") and newlines; text
+ * after a closing quote is kept, as pandas does ("ab"c -> abc). A quote left open at the end of the
+ * text is an error naming the line it opened on (not a ragged-row count further on).
  */
-export function parseDelimited(text: string, sep = ","): Delimited {
-  const records: string[][] = [];
-  const starts: number[] = [];
+export function scanCells(text: string, sep: string, sink: CellSink): void {
   const S = sep.charCodeAt(0);
   const n = text.length;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte-order mark
   let line = 1;
-  let record: string[] = [];
   let recordLine = 1;
+  let count = 0;
   while (i <= n) {
-    // one field from i
-    let field: string;
-    const c0 = text.charCodeAt(i);
-    if (c0 === 34 /* " */) {
+    let empty: boolean;
+    if (text.charCodeAt(i) === 34 /* " */) {
       const opened = line;
       let parts = "";
       let from = i + 1;
@@ -42,37 +49,111 @@ export function parseDelimited(text: string, sep = ","): Delimited {
         i = q + 1;
         break;
       }
-      // text after the closing quote up to the separator is kept, as pandas does ("ab"c -> abc)
       let j = i;
       while (j < n && !isEnd(text.charCodeAt(j), S)) j++;
-      field = parts + text.slice(i, j);
+      const v = parts + text.slice(i, j);
+      sink.quoted(v);
+      empty = v === "";
       i = j;
     } else {
       let j = i;
       while (j < n && !isEnd(text.charCodeAt(j), S)) j++;
-      field = text.slice(i, j);
+      sink.cell(i, j);
+      empty = j === i;
       i = j;
     }
-    record.push(field);
+    count++;
     const c = i < n ? text.charCodeAt(i) : -1;
     if (c === S) {
       i++;
       continue;
     }
     // end of record: a line break or the end of the text
-    if (!(record.length === 1 && record[0] === "")) {
-      records.push(record);
-      starts.push(recordLine);
-    }
-    record = [];
+    sink.end(count, recordLine, count === 1 && empty);
+    count = 0;
     if (c === 13 /* \r */ && text.charCodeAt(i + 1) === 10) i++;
     i++;
     line++;
     recordLine = line;
   }
-  const header = records.shift() ?? [];
-  starts.shift();
-  return { header, rows: records, lines: starts };
+}
+
+/** Parse CSV/TSV text into its header and rows (scanCells' grammar; blank lines skipped). */
+export function parseDelimited(text: string, sep = ","): Delimited {
+  let header: string[] | null = null;
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  let fields: string[] = [];
+  scanCells(text, sep, {
+    cell: (a, b) => void fields.push(text.slice(a, b)),
+    quoted: (v) => void fields.push(v),
+    end: (_count, line, blank) => {
+      if (!blank) {
+        if (header === null) header = fields;
+        else {
+          rows.push(fields);
+          lines.push(line);
+        }
+      }
+      fields = [];
+    },
+  });
+  return { header: header ?? [], rows, lines };
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The decimal number in text[a, b) without making a string (tables have millions of cells): NaN for
+ * an empty cell; undefined for anything but plain decimal notation with at most 15 significant
+ * digits and a power of ten up to 22 (then cellNumber decides). Exact: an integer below 2^53 times or
+ * divided by an exactly representable power of ten is one correctly rounded operation (Clinger's fast path).
+ */
+export function decimalAt(text: string, a: number, b: number): number | undefined {
+  if (a >= b) return NaN;
+  let i = a;
+  let c = text.charCodeAt(i);
+  const neg = c === 45;
+  if (neg || c === 43) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = 0;
+  let any = false;
+  while (i < b && (c = text.charCodeAt(i)) >= 48 && c <= 57) {
+    if (m !== 0 || c !== 48) digits++;
+    m = m * 10 + (c - 48);
+    any = true;
+    i++;
+  }
+  if (i < b && c === 46) {
+    i++;
+    while (i < b && (c = text.charCodeAt(i)) >= 48 && c <= 57) {
+      if (m !== 0 || c !== 48) digits++;
+      m = m * 10 + (c - 48);
+      frac++;
+      any = true;
+      i++;
+    }
+  }
+  if (!any || digits > 15) return undefined;
+  let e = 0;
+  if (i < b && (c === 101 || c === 69)) {
+    i++;
+    c = text.charCodeAt(i);
+    const eneg = c === 45;
+    if (eneg || c === 43) i++;
+    const e0 = i;
+    while (i < b && (c = text.charCodeAt(i)) >= 48 && c <= 57 && i - e0 < 4) {
+      e = e * 10 + (c - 48);
+      i++;
+    }
+    if (i === e0) return undefined;
+    if (eneg) e = -e;
+  }
+  if (i !== b) return undefined;
+  const p = e - frac;
+  const x = p === 0 ? m : p > 0 && p <= 22 ? m * POW10[p] : p < 0 && p >= -22 ? m / POW10[-p] : undefined;
+  return x === undefined ? undefined : neg ? -x : x;
 }
 
 function isEnd(c: number, sep: number): boolean {
@@ -120,9 +201,27 @@ export function parseNumber(s: string): number {
   return NaN;
 }
 
-/** True when a text cell is a number, so that a column of them is numeric (parseNumber's grammar, NA aside). */
-export function isNumeric(s: string): boolean {
-  return isNumberText(s.trim());
+/**
+ * A cell as a number in one step (parseNumber's grammar, fast: tables have millions of cells): the
+ * value, NaN for a missing cell (an NA token or blank), or undefined for text. Number() does the
+ * parsing; what it reads that pandas does not (0x10, 0o7, 0b1) is text.
+ */
+export function cellNumber(s: string): number | undefined {
+  const x = Number(s);
+  if (x === x) {
+    // Number() reads "" and blanks as 0, and 0x10 / 0o7 / 0b1 as numbers: pandas reads them as missing / text
+    const c0 = s.charCodeAt(0);
+    if (c0 <= 32 || s.charCodeAt(s.length - 1) <= 32 || s.length === 0) {
+      const t = s.trim();
+      if (t === "") return NaN;
+      if (t.length > 1 && t.charCodeAt(0) === 48 && /[xob]/i.test(t[1])) return undefined;
+    } else if (c0 === 48 && s.length > 1 && /[xob]/i.test(s[1])) return undefined;
+    return x;
+  }
+  const t = s.trim();
+  if (NA_TOKENS.has(t)) return NaN;
+  const inf = INFINITE.exec(t);
+  return inf ? (inf[1] === "-" ? -Infinity : Infinity) : undefined;
 }
 
 function quoteField(v: string, sep: string): string {

@@ -2,7 +2,7 @@
 // numeric column per feature) exposed through the same DataSource interface as .h5ad files,
 // so both enter buildFrame the same way. A table has no matrix: its features are its numeric
 // columns (obs columns), and defaultFeatures() picks all numeric non-design columns.
-import { parseDelimited, parseNumber, isNumeric, isMissingToken } from "./csv.js";
+import { scanCells, cellNumber, decimalAt, isMissingToken } from "./csv.js";
 import { TrialmixInputError } from "./errors.js";
 import { readRegularFile } from "./files.js";
 import { utf8Strict, firstInvalidUtf8, hexBytes } from "./text.js";
@@ -14,40 +14,64 @@ const BOOL_T = new Set(["true", "false"]);
 export const MAX_TABLE_BYTES = 512 * 2 ** 20;
 
 /**
- * Infer a column's kind as pandas' read_csv would: bool (True/False), int, float, else string.
+ * A table's cells as positions in its text, row-major (`pos[2k]`, `pos[2k + 1]` for cell k = i x nCols
+ * + j): no string per cell (a wide or long table has millions, and kept strings are what the garbage
+ * collector spends its time on). A quoted cell is `-(q + 1)` into `quoted` (its unescaped text).
+ */
+export interface TableCells {
+  text: string;
+  nRows: number;
+  pos: Int32Array;
+  quoted: string[];
+}
+
+function cellText(c: TableCells, k: number): string {
+  const a = c.pos[2 * k];
+  return a < 0 ? c.quoted[-a - 1] : c.text.slice(a, c.pos[2 * k + 1]);
+}
+
+/**
+ * Infer column j's kind as pandas' read_csv would: int, float, bool (True/False), else string.
  * pandas' default NA tokens (NA, N/A, NaN, null, None, "", ...) are missing in every kind; a
  * number is decimal (0x10 is text, as in pandas, so its column is not numeric).
  */
-function inferColumn(name: string, raw: string[]): ObsColumn {
+function inferColumn(name: string, c: TableCells, j: number, nCols: number): ObsColumn {
+  const n = c.nRows;
+  const values = new Float64Array(n);
   let nMissing = 0;
-  let numeric = true;
   let integer = true;
+  let numeric = true;
+  for (let i = 0, k = j; i < n; i++, k += nCols) {
+    const a = c.pos[2 * k];
+    let x = a >= 0 ? decimalAt(c.text, a, c.pos[2 * k + 1]) : undefined;
+    if (x === undefined) x = cellNumber(cellText(c, k));
+    if (x === undefined) {
+      numeric = false;
+      break;
+    }
+    if (x !== x) nMissing++;
+    else if (integer && !Number.isInteger(x)) integer = false;
+    values[i] = x;
+  }
+  if (numeric && nMissing < n) return { name, kind: integer && nMissing === 0 ? "int" : "float", values, nMissing };
+  const strs = new Array<string | null>(n);
+  nMissing = 0;
   let bool = true;
-  let any = false;
-  for (const s of raw) {
+  for (let i = 0, k = j; i < n; i++, k += nCols) {
+    const s = cellText(c, k);
     if (isMissingToken(s)) {
+      strs[i] = null;
+      values[i] = NaN;
       nMissing++;
-      continue;
+    } else {
+      strs[i] = s;
+      const t = s.trim().toLowerCase();
+      if (bool && BOOL_T.has(t)) values[i] = t === "true" ? 1 : 0;
+      else bool = false;
     }
-    any = true;
-    const t = s.trim();
-    if (bool && !BOOL_T.has(t.toLowerCase())) bool = false;
-    if (numeric) {
-      if (!isNumeric(t)) numeric = false;
-      else if (!Number.isInteger(parseNumber(t))) integer = false;
-    }
-    if (!numeric && !bool) break;
   }
-  if (any && bool) {
-    const values = Float64Array.from(raw, (s) => (isMissingToken(s) ? NaN : s.trim().toLowerCase() === "true" ? 1 : 0));
-    return { name, kind: "bool", values, nMissing };
-  }
-  if (any && numeric) {
-    const values = Float64Array.from(raw, (s) => parseNumber(s));
-    return { name, kind: integer && nMissing === 0 ? "int" : "float", values, nMissing };
-  }
-  const values = raw.map((s) => (isMissingToken(s) ? null : s));
-  return { name, kind: "string", values, nMissing };
+  if (bool && nMissing < n) return { name, kind: "bool", values, nMissing };
+  return { name, kind: "string", values: strs, nMissing };
 }
 
 export class TableSource implements DataSource {
@@ -57,25 +81,20 @@ export class TableSource implements DataSource {
   readonly nVars = 0;
   readonly varNames: string[] = [];
   readonly layers: string[] = [];
-  private raw: string[][];
+  private cells: TableCells;
   private index = new Map<string, number>(); // column name -> position (a lookup per column must not scan the header)
   private cache = new Map<string, ObsColumn>();
 
-  /** `lines`: the line each row starts on (for messages); default: row i on line i + 2. */
-  constructor(header: string[], rows: string[][], name = "<table>", lines?: number[]) {
+  constructor(header: string[], cells: TableCells, name = "<table>") {
     this.name = name;
     if (header.length === 0) throw new TrialmixInputError(`${name}: empty table (no header)`);
     header.forEach((h, j) => {
       if (this.index.has(h)) throw new TrialmixInputError(`${name}: duplicate column '${h}' in the header`);
       this.index.set(h, j);
     });
-    rows.forEach((r, i) => {
-      if (r.length !== header.length)
-        throw new TrialmixInputError(`${name}: line ${lines?.[i] ?? i + 2} has ${r.length} fields, the header has ${header.length}`);
-    });
     this.obsColumns = header.slice();
-    this.nObs = rows.length;
-    this.raw = rows;
+    this.nObs = cells.nRows;
+    this.cells = cells;
   }
 
   get obsNames(): string[] {
@@ -87,10 +106,7 @@ export class TableSource implements DataSource {
     if (!c) {
       const j = this.index.get(name);
       if (j === undefined) throw new TrialmixInputError(`${this.name}: column '${name}' not found; available columns: ${this.obsColumns.join(", ")}`);
-      c = inferColumn(
-        name,
-        this.raw.map((r) => r[j]),
-      );
+      c = inferColumn(name, this.cells, j, this.obsColumns.length);
       this.cache.set(name, c);
     }
     return c;
@@ -105,21 +121,56 @@ export class TableSource implements DataSource {
   }
 
   close(): void {
-    this.raw = [];
+    this.cells = { text: "", nRows: 0, pos: new Int32Array(0), quoted: [] };
     this.cache.clear();
   }
 }
 
-/** Parse CSV/TSV text into a TableSource (sep: "," or "\t"). */
+/** Parse CSV/TSV text into a TableSource (sep: "," or "\t"); cells are kept as positions in the text. */
 export function tableFromText(text: string, sep = ",", name = "<table>"): TableSource {
-  let parsed;
+  let header: string[] | null = null;
+  let pending: string[] = []; // the header's cells until the first record ends
+  let pos = new Int32Array(1 << 12);
+  let len = 0;
+  let start = 0; // where the current record's cells begin in pos
+  const quoted: string[] = [];
+  let nRows = 0;
+  const push = (a: number, b: number): void => {
+    if (len + 2 > pos.length) {
+      const bigger = new Int32Array(pos.length * 2);
+      bigger.set(pos);
+      pos = bigger;
+    }
+    pos[len++] = a;
+    pos[len++] = b;
+  };
   try {
-    parsed = parseDelimited(text, sep);
+    scanCells(text, sep, {
+      cell: (a, b) => (header === null ? void pending.push(text.slice(a, b)) : push(a, b)),
+      quoted: (v) => {
+        if (header === null) pending.push(v);
+        else {
+          quoted.push(v);
+          push(-quoted.length, 0);
+        }
+      },
+      end: (count, line, blank) => {
+        if (header === null) {
+          if (!blank) header = pending;
+          pending = [];
+          return;
+        }
+        if (blank) len = start;
+        else if (count !== header.length) throw new TrialmixInputError(`line ${line} has ${count} fields, the header has ${header.length}`);
+        else nRows++;
+        start = len;
+      },
+    });
   } catch (e) {
     if (e instanceof TrialmixInputError) throw new TrialmixInputError(`${name}: ${e.message}`);
     throw e;
   }
-  return new TableSource(parsed.header, parsed.rows, name, parsed.lines);
+  return new TableSource(header ?? [], { text, nRows, pos: pos.subarray(0, len), quoted }, name);
 }
 
 /** CSV/TSV bytes (UTF-8, strictly: invalid bytes are an error naming the line and column) into a TableSource. */
