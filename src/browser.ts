@@ -10,7 +10,7 @@ import { TrialmixInputError } from "./errors.js";
 import { h5wasmReady, canMountFiles, mountFile, host } from "./h5wasm-browser.js";
 import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
 import { frameOf, mixedOptions, didTable, didTableMixed, compareFixedVsMixed, mergeTables, compareOptions, withFrameWarnings, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
-import { FEATURE_BLOCK } from "./columns.js";
+import { FEATURE_BLOCK, THREADS_PER_CORE } from "./columns.js";
 import type { AnalysisFrame, BatchDesign, BatchFit, KernelOptions } from "./types.js";
 
 export * from "./index.js";
@@ -95,6 +95,18 @@ export function defaultWebThreads(): number {
   return Math.max(1, Math.min(8, n || 1));
 }
 
+/** The most fit workers a pool may start: THREADS_PER_CORE per core, as in Node (each holds a kernel). */
+export function maxWebThreads(): number {
+  const n = typeof navigator !== "undefined" ? navigator.hardwareConcurrency : 1;
+  return THREADS_PER_CORE * Math.max(1, n || 1);
+}
+
+function checkWebThreads(threads: number): void {
+  const max = maxWebThreads();
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= max))
+    throw new TrialmixInputError(`threads must be a whole number from 1 to ${max} (${THREADS_PER_CORE} per core), got ${threads}`);
+}
+
 export interface WorkerPoolOptions {
   /** The fit worker script: default `trialmix-fit-worker.js` next to this module. */
   workerUrl?: string | URL;
@@ -123,6 +135,7 @@ export class WebFitPool {
     readonly threads: number,
     opts: WorkerPoolOptions = {},
   ) {
+    checkWebThreads(threads);
     this.url = String(opts.workerUrl ?? new URL("./trialmix-fit-worker.js", import.meta.url));
     const wasmUrl = String(opts.wasmUrl ?? new URL("./trialmix.wasm", import.meta.url));
     this.workers = Array.from({ length: Math.max(1, threads) }, (_, i) => {
@@ -202,6 +215,7 @@ export async function fitMixedTableInWorkers(frame: AnalysisFrame, opts: MixedOp
 
 async function withPool<T>(opts: ScanOptions, w: InWorkersOptions, one: () => T, body: (pool: WebFitPool) => Promise<T>): Promise<T> {
   const threads = w.pool?.threads ?? w.threads ?? opts.threads ?? defaultWebThreads();
+  checkWebThreads(threads);
   if (threads <= 1) return one();
   const pool = w.pool ?? new WebFitPool(threads, w);
   try {

@@ -1,10 +1,12 @@
 // The CLI's process (Node): signals, and running under an address-space limit. Kept out of cli.ts,
 // which parses and reports.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import vm from "node:vm";
 import { removePendingOutputs } from "./output.js";
 import { TrialmixRunError } from "./errors.js";
+import { addressSpaceLimit } from "./files.js";
+
+export { addressSpaceLimit };
 
 // ---------------------------------------------------------------- signals
 
@@ -52,16 +54,6 @@ export function interruptible<T>(fn: () => T): T {
 }
 
 // ---------------------------------------------------------------- address-space limits
-
-/** The soft address-space limit (ulimit -v) in bytes, from /proc/self/limits (Linux); Infinity when unlimited or unknown. */
-export function addressSpaceLimit(): number {
-  try {
-    const m = /^Max address space\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
-    return !m || m[1] === "unlimited" ? Infinity : Number(m[1]);
-  } catch {
-    return Infinity;
-  }
-}
 
 /** True in the child started by runUnderLimit (flags set for a limited address space). */
 export function underLimit(): boolean {

@@ -1,7 +1,7 @@
 // Input files (Node): only regular files are read, never a FIFO, a device or a folder (a FIFO would
 // block the read, /dev/zero would fill memory), and whole-file reads are bounded. Errors name the
 // path and the problem (a symlink loop says so) in one line: TrialmixInputError.
-import { openSync, fstatSync, readSync, closeSync, statSync, constants, type Stats } from "node:fs";
+import { openSync, fstatSync, readSync, closeSync, statSync, readFileSync, constants, type Stats } from "node:fs";
 import { TrialmixInputError } from "./errors.js";
 
 /** What a path that is not a regular file is, for the message. */
@@ -117,4 +117,14 @@ function tooLarge(path: string, label: string, size: number, max: number): Trial
     `cannot read ${label ? `${label} ` : ""}'${path}': it holds more than ${mib(max)} (${mib(size)} or more); ` +
       `a file of this kind is read whole and may hold at most ${mib(max)}`,
   );
+}
+
+/** The soft address-space limit (ulimit -v) in bytes, from /proc/self/limits (Linux); Infinity when unlimited or unknown. */
+export function addressSpaceLimit(): number {
+  try {
+    const m = /^Max address space\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    return !m || m[1] === "unlimited" ? Infinity : Number(m[1]);
+  } catch {
+    return Infinity;
+  }
 }

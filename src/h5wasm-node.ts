@@ -6,7 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import nodePath from "node:path";
 import h5wasm from "h5wasm/node";
-import { notRegularFile } from "./files.js";
+import { notRegularFile, addressSpaceLimit } from "./files.js";
+import { TrialmixRunError } from "./errors.js";
 
 import type { H5Heap } from "./h5block.js";
 
@@ -14,7 +15,31 @@ export { h5wasm };
 
 // The wasm module is initialised once, when this module is imported (top-level await), so
 // that readH5ad can be synchronous.
-const module = (await h5wasm.ready) as unknown as H5Heap;
+const module = await load();
+
+/**
+ * h5wasm's module, or one line saying why it cannot start. Under an address-space limit (ulimit -v)
+ * V8 cannot reserve the guard regions of a WebAssembly memory (10 GiB each) and Emscripten's
+ * fallback fails with an unrelated TypeError; its own messages are muted meanwhile.
+ */
+async function load(): Promise<H5Heap> {
+  const stderr = process.stderr as unknown as { write: (...a: unknown[]) => boolean };
+  const write = stderr.write;
+  stderr.write = () => true;
+  try {
+    return (await h5wasm.ready) as unknown as H5Heap;
+  } catch (e) {
+    const limited = Number.isFinite(addressSpaceLimit()) && !process.execArgv.includes("--disable-wasm-trap-handler");
+    // Emscripten's fallback after a failed instantiation throws an unrelated TypeError: name the cause instead
+    const why = limited && !(e instanceof RangeError) ? "its WebAssembly memory could not be reserved" : ((e as Error)?.message ?? String(e));
+    throw new TrialmixRunError(
+      `cannot start the HDF5 reader (h5wasm): ${why}` +
+        (limited ? "; the address space is limited (ulimit -v): run node with --disable-wasm-trap-handler (the trialmix command does)" : ""),
+    );
+  } finally {
+    stderr.write = write;
+  }
+}
 
 /** h5wasm's module (initialised). */
 export function h5heap(): H5Heap {
