@@ -8,7 +8,10 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, readdi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseDelimited } from "../src/csv.js";
+import fc from "fast-check";
+import { parseDelimited, decimalAt, cellNumber, parseNumber, formatDelimited, spreadsheetSafe, NA_TOKENS } from "../src/csv.js";
+import { tableFromBytes } from "../src/table.js";
+import { readRegularFile } from "../src/files.js";
 import { readH5ad, H5adError } from "../src/h5ad.js";
 import { didTableMixed, didTable, frameOf } from "../src/api.js";
 import { TrialmixInputError } from "../src/errors.js";
@@ -507,5 +510,45 @@ describe("the library raises the reader's error types", () => {
     expect(t.rows).toHaveLength(9);
     expect(t.failed).toBe(5);
     for (const r of t.rows) expect(Number.isFinite(r.beta_DiD) || r.error.length > 0, r.feature).toBe(true);
+  });
+});
+
+describe("the pieces behind issue 12's rows", () => {
+  it("decimals read in place equal Number() on the same text (Clinger's fast path or a fallback)", () => {
+    const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: min, maxLength: max });
+    const decimal = fc
+      .tuple(fc.constantFrom("", "-", "+"), digits(0, 18), fc.option(digits(0, 18)), fc.option(fc.tuple(fc.constantFrom("e", "E"), fc.constantFrom("", "-", "+"), digits(1, 3))))
+      .map(([sg, a, b, e]) => `${sg}${a}${b === null ? "" : `.${b}`}${e === null ? "" : e.join("")}`)
+      .filter((t) => /\d/.test(t.replace(/[eE].*$/, "")));
+    fc.assert(
+      fc.property(decimal, (t) => {
+        const fast = decimalAt(`x${t}y`, 1, 1 + t.length);
+        const want = Number(t);
+        expect(Object.is(fast ?? cellNumber(t), want), `${t}: ${fast} vs ${want}`).toBe(true);
+        expect(Object.is(parseNumber(t), want)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    for (const t of ["0x10", "0o7", "0b1", "1_000", "1e", "--1", ".", "Infinity x"]) expect(cellNumber(t), t).toBeUndefined();
+    for (const t of NA_TOKENS) expect(cellNumber(t), t).toBeNaN();
+    expect(cellNumber(" ")).toBeNaN();
+    expect(cellNumber("-inf")).toBe(-Infinity);
+    expect(cellNumber(" 2.5 ")).toBe(2.5);
+  });
+
+  it("spreadsheet-safe text: formulas escaped, numbers and plain text untouched", () => {
+    expect(["=1+2", "+x", "-x", "@x", "\tx", "\rx"].map(spreadsheetSafe)).toEqual(["'=1+2", "'+x", "'-x", "'@x", "'\tx", "'\rx"]);
+    expect(["-1.5", "+2e-3", "-inf", "x=1", "gene-1", ""].map(spreadsheetSafe)).toEqual(["-1.5", "+2e-3", "-inf", "x=1", "gene-1", ""]);
+    expect(formatDelimited(["feature", "beta"], [{ feature: "=cmd|' /C calc'!A0", beta: -1.5 }], ",")).toBe("feature,beta\n'=cmd|' /C calc'!A0,-1.5\n");
+  });
+
+  it("a table's invalid UTF-8 and open quotes are located; bounded reads refuse larger files", () => {
+    const bytes = Buffer.concat([Buffer.from("participant_id,visit,arm\nP1,Pre,Treated\nP2,"), Buffer.from([0x50, 0x72, 0xe9]), Buffer.from(",Control\n")]);
+    expect(() => tableFromBytes(bytes, ",", "t.csv")).toThrow(/t\.csv: line 3, column 'visit': invalid UTF-8 \(bytes 0xE9/);
+    expect(() => parseDelimited('a,b\n1,"x\n\ny\n')).toThrow(/line 2: unterminated quoted field/);
+    expect(parseDelimited('a,b\n1,"x\ny"\n\n2,3\n').lines).toEqual([2, 5]);
+    writeFileSync(T("big.txt"), "x".repeat(5000));
+    expect(readRegularFile(T("big.txt"), 5000).length).toBe(5000);
+    expect(() => readRegularFile(T("big.txt"), 4999, "--features-file")).toThrow(/cannot read --features-file '.*big\.txt': it holds more than/);
   });
 });
