@@ -11,6 +11,7 @@ export { addressSpaceLimit };
 // ---------------------------------------------------------------- signals
 
 let outputsWritten = 0;
+let stopping = false; // one interruption message, even when a signal arrives twice (a terminal's and a relayed one)
 
 /** Count an output written whole (for the interruption message). */
 export function outputWritten(): void {
@@ -27,6 +28,8 @@ export function outputWritten(): void {
 export function handleSignals(): void {
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
     process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
       const removed = removePendingOutputs();
       const what = removed > 0 ? "; the unfinished output was removed" : outputsWritten === 0 ? "; no output written" : "";
       try {
@@ -46,6 +49,7 @@ export function interruptible<T>(fn: () => T): T {
     return sigintScript.runInContext(ctx, { breakOnSigint: true }) as T;
   } catch (e) {
     if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") {
+      stopping = true;
       removePendingOutputs();
       throw new TrialmixRunError(`interrupted by SIGINT${outputsWritten === 0 ? "; no output written" : ""}`);
     }
