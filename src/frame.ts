@@ -192,6 +192,22 @@ function hasMatrix(source: DataSource, layer: string | null | undefined): boolea
   }
 }
 
+/**
+ * The frame's values (rows x features doubles, and as much again while large tables are summed)
+ * against the memory there is, before the allocation: a cell-level frame of a large file is one
+ * line with its size, not an allocation failure. Node: half the machine's memory; a browser: 2 GiB.
+ */
+function checkFrameMemory(nRows: number, nFeatures: number, mode: string): void {
+  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:os") as { totalmem(): number } | undefined;
+  const budget = os ? os.totalmem() / 2 : 2 ** 31;
+  const bytes = 2 * 8 * nRows * nFeatures;
+  if (bytes > budget)
+    throw new TrialmixInputError(
+      `the analysis frame would hold ${nRows} rows x ${nFeatures} features (${(bytes / 2 ** 30).toFixed(1)} GiB while it is built), more than the ${(budget / 2 ** 30).toFixed(1)} GiB this ${os ? "machine can spare (half its memory)" : "page may use"}; ` +
+        (mode === "cell" ? "aggregate per participant-visit or choose fewer --features" : "choose fewer --features"),
+    );
+}
+
 /** A design column as integer codes (-1 = missing) into distinct labels. */
 interface Factor {
   codes: Int32Array;
@@ -445,6 +461,7 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   if (nRows === 0) throw new TrialmixInputError(`no participant has cells at both visits ${visits[0]} and ${visits[1]} in arms ${design.treated}/${design.control}`);
 
   // --- feature values
+  checkFrameMemory(nRows, features.length, mode);
   const values: FeatureValues[] = new Array(features.length);
   const geneFeats: number[] = []; // positions in `features`
   const obsFeats: number[] = [];

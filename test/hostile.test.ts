@@ -12,6 +12,9 @@ import fc from "fast-check";
 import { parseDelimited, decimalAt, cellNumber, parseNumber, formatDelimited, spreadsheetSafe, NA_TOKENS } from "../src/csv.js";
 import { tableFromBytes } from "../src/table.js";
 import { readRegularFile } from "../src/files.js";
+import { buildFrame } from "../src/frame.js";
+import { makeDesign } from "../src/design.js";
+import type { DataSource, ObsColumn } from "../src/h5ad.js";
 import { readH5ad, H5adError } from "../src/h5ad.js";
 import { didTableMixed, didTable, frameOf } from "../src/api.js";
 import { TrialmixInputError } from "../src/errors.js";
@@ -467,6 +470,16 @@ describe("resources: address space, closed pipes, full disks, signals (issue 12)
 });
 
 describe("output files (issue 12)", () => {
+  // root may write anywhere: the permission case needs an ordinary user (CI); /proc/self/x above covers root
+  it.skipIf(process.getuid?.() === 0)("example --out in a folder that is not writable: one line, exit 2", () => {
+    mkdirSync(T("ro"));
+    chmodSync(T("ro"), 0o555);
+    const r = run(["example", "--out", T("ro/ex"), "--quiet"]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/cannot write example --out '.*ro\/ex': cannot make folder '.*ro\/ex' \(permission denied\)/);
+    oneLine(r.stderr);
+  });
+
   it("overwriting an output keeps its mode; a symlinked --out is written through, the link kept", () => {
     const out = T("mode.csv");
     writeFileSync(out, "old\n");
@@ -557,5 +570,36 @@ describe("the pieces behind issue 12's rows", () => {
     writeFileSync(T("big.txt"), "x".repeat(5000));
     expect(readRegularFile(T("big.txt"), 5000).length).toBe(5000);
     expect(() => readRegularFile(T("big.txt"), 4999, "--features-file")).toThrow(/cannot read --features-file '.*big\.txt': it holds more than/);
+  });
+
+  it("a frame larger than the memory there is is refused with its size before anything is allocated", () => {
+    // 2,000,000 cells x 10,000 genes at cell level: 320 GB of doubles
+    const n = 2_000_000;
+    const cat = (name: string, labels: string[], code: (i: number) => number): ObsColumn => {
+      const codes = Int32Array.from({ length: n }, (_, i) => code(i));
+      return { name, kind: "categorical", codes, categories: labels, values: Array.from(codes, (c) => labels[c]), nMissing: 0 };
+    };
+    const cols: Record<string, ObsColumn> = {
+      participant_id: cat("participant_id", Array.from({ length: 100 }, (_, k) => `P${k}`), (i) => i % 100),
+      visit: cat("visit", ["Pre", "Post"], (i) => Math.floor(i / 100) % 2),
+      arm: cat("arm", ["Treated", "Control"], (i) => ((i % 100) < 50 ? 0 : 1)),
+    };
+    const source: DataSource = {
+      nObs: n,
+      nVars: 10_000,
+      obsNames: [],
+      varNames: Array.from({ length: 10_000 }, (_, j) => `g${j}`),
+      obsColumns: Object.keys(cols),
+      obsColumn: (c) => cols[c],
+      layers: [],
+      matrixInfo: () => ({ encoding: "csr_matrix", dtype: "float32", shape: [n, 10_000] }),
+      rowChunks: () => {
+        throw new Error("the matrix must not be read");
+      },
+      close: () => undefined,
+    };
+    expect(() => buildFrame(source, makeDesign(), { visits: ["Pre", "Post"], aggregate: "cell" })).toThrow(
+      /the analysis frame would hold 2000000 rows x 10000 features \(298\.0 GiB while it is built\), more than the .* GiB this machine can spare .*aggregate per participant-visit/,
+    );
   });
 });
