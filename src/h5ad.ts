@@ -9,7 +9,7 @@
 // h5wasm-browser.ts (same exports), so this module never names node:fs itself.
 import { h5wasm, host } from "./h5wasm-node.js";
 import { H5adError } from "./errors.js";
-import { HeapBlocks, heapReadable, readStrings, MAX_HEAP_BLOCK } from "./h5block.js";
+import { HeapBlocks, heapReadable, readStrings } from "./h5block.js";
 import { hexBytes } from "./text.js";
 
 export { H5adError } from "./errors.js";
