@@ -22,6 +22,24 @@ Writes test/fixtures/hostile/ (each file a few KB):
   huge_shape.h5ad      obs/var/X declare 2^32-sized shapes (chunked, nothing stored)
   empty_cells.h5ad     0 cells x 3 genes
   empty_genes.h5ad     values.h5ad's obs with 0 genes
+Issue 12 (mini.h5ad mutated unless said otherwise):
+  ext_missing.h5ad     /X an external link to a file that does not exist
+  ext_not_hdf5.h5ad    /X an external link to README.md (not HDF5)
+  ext_self.h5ad        /X an external link to this file itself
+  ext_valid.h5ad       /X an external link to mini.h5ad (a valid AnnData file)
+  ext_data.h5ad        /X/data an external link inside the X group
+  soft_broken.h5ad     /X/data a soft link to a path that does not exist
+  vds_external.h5ad    /X/data a virtual dataset whose source is mini.h5ad
+  efl_data.h5ad        /X/data's raw values stored in an external file (/etc/passwd)
+  nnz_2e28.h5ad        /X/data and /X/indices declare 2^28 values, chunked, nothing written; indptr ends at 2^28
+  nnz_2e31.h5ad        the same at 2^31 (int64 indptr)
+  nnz_2e33.h5ad        a 2^17 x 2^17 matrix declaring 2^33 stored values, nothing written (obs as mini)
+  x_complex128.h5ad    /X/data complex128 (h5py's {r, i} compound)
+  x_float16.h5ad       /X/data float16
+  x_compound.h5ad      /X/data a compound {a: float64, b: int32}
+  var_dup.h5ad         var names ok1, ok1, has_nan
+  mask_short.h5ad      obs column 'age' nullable-integer, its mask one entry short of its values
+  latin1_labels.h5ad   participant categories P00..P11 with P00, P01 renamed to Latin-1 bytes 'M\xfc', 'M\xe4'
 """
 import os
 
@@ -256,4 +274,132 @@ e_obs = pd.DataFrame({"participant_id": pd.Categorical([]), "visit": pd.Categori
 e_obs.index = pd.Index([], dtype=object)
 write("empty_cells.h5ad", e_obs, pd.DataFrame(index=["g1", "g2", "g3"]), np.zeros((0, 3), dtype=np.float32))
 write("empty_genes.h5ad", obs, pd.DataFrame(index=pd.Index([], dtype=object)), np.zeros((len(obs), 0), dtype=np.float32))
+
+# ---- issue 12 -------------------------------------------------------------------------------------
+
+
+def relink(name, target_file, target_path="/X", where="X"):
+    def go(f):
+        del f[where]
+        f[where] = h5py.ExternalLink(target_file, target_path)
+
+    copy_and(name, mini, go)
+
+
+relink("ext_missing.h5ad", "missing.h5ad")
+relink("ext_not_hdf5.h5ad", "README.md")
+relink("ext_self.h5ad", "ext_self.h5ad")
+relink("ext_valid.h5ad", "mini.h5ad")
+relink("ext_data.h5ad", "mini.h5ad", "/X/data", "X/data")
+
+
+def soft_broken(f):
+    del f["X/data"]
+    f["X/data"] = h5py.SoftLink("/nowhere/data")
+
+
+copy_and("soft_broken.h5ad", mini, soft_broken)
+
+
+def vds(f):
+    n = f["X/data"].shape[0]
+    layout = h5py.VirtualLayout(shape=(n,), dtype="f8")
+    layout[:] = h5py.VirtualSource("mini.h5ad", "/X/data", shape=(n,))
+    del f["X/data"]
+    f["X"].create_virtual_dataset("data", layout)
+
+
+copy_and("vds_external.h5ad", mini, vds)
+
+
+def efl(f):
+    n = f["X/data"].shape[0]
+    del f["X/data"]
+    f["X"].create_dataset("data", shape=(n,), dtype="f8", external=[("/etc/passwd", 0, n * 8)])
+
+
+copy_and("efl_data.h5ad", mini, efl)
+
+
+def huge_nnz(k):
+    def go(f):
+        n = 2**k
+        del f["X/data"], f["X/indices"]
+        f["X"].create_dataset("data", shape=(n,), dtype="f8", chunks=(1 << 16,))
+        f["X"].create_dataset("indices", shape=(n,), dtype="i4" if k < 31 else "i8", chunks=(1 << 16,))
+        p = f["X/indptr"][:].astype("i8")
+        p[-1] = n
+        del f["X/indptr"]
+        f["X"].create_dataset("indptr", data=p)
+
+    return go
+
+
+copy_and("nnz_2e28.h5ad", mini, huge_nnz(28))
+copy_and("nnz_2e31.h5ad", mini, huge_nnz(31))
+
+
+def nnz_2e33(f):
+    side, n = 2**17, 2**33
+    del f["X/data"], f["X/indices"], f["X/indptr"]
+    f["X"].attrs["shape"] = np.array([side, side])
+    f["X"].create_dataset("data", shape=(n,), dtype="f4", chunks=(1 << 16,))
+    f["X"].create_dataset("indices", shape=(n,), dtype="i8", chunks=(1 << 16,))
+    f["X"].create_dataset("indptr", shape=(side + 1,), dtype="i8", chunks=(1 << 12,))
+
+
+copy_and("nnz_2e33.h5ad", mini, nnz_2e33)
+
+
+def data_as(dtype):
+    def go(f):
+        d = f["X/data"][:]
+        del f["X/data"]
+        if dtype == "compound":
+            c = np.zeros(d.shape[0], dtype=[("a", "f8"), ("b", "i4")])
+            c["a"] = d
+            f["X"].create_dataset("data", data=c)
+        else:
+            f["X"].create_dataset("data", data=d.astype(dtype))
+
+    return go
+
+
+copy_and("x_complex128.h5ad", mini, data_as("complex128"))
+copy_and("x_float16.h5ad", mini, data_as("f2"))
+copy_and("x_compound.h5ad", mini, data_as("compound"))
+
+
+def var_dup(f):
+    del f["var/_index"]
+    ix = f["var"].create_dataset("_index", data=np.array([b"ok1", b"ok1", b"has_nan"]))
+    ix.attrs["encoding-type"] = "string-array"
+    ix.attrs["encoding-version"] = "0.2.0"
+
+
+copy_and("var_dup.h5ad", mini, var_dup)
+
+
+def mask_short(f):
+    n = f["obs/_index"].shape[0]
+    g = f["obs"].create_group("age")
+    g.attrs["encoding-type"] = "nullable-integer"
+    g.attrs["encoding-version"] = "0.1.0"
+    g.create_dataset("values", data=np.arange(n, dtype="i8"))
+    g.create_dataset("mask", data=np.zeros(n - 1, dtype=bool))
+    co = [x.decode() for x in f["obs"].attrs["column-order"]] + ["age"]
+    f["obs"].attrs["column-order"] = np.array(co, dtype="S")
+
+
+copy_and("mask_short.h5ad", mini, mask_short)
+
+
+def latin1(f):
+    cats = [x for x in f["obs/participant_id/categories"][:]]
+    cats[0], cats[1] = "Mü".encode("latin-1"), "Mä".encode("latin-1")
+    del f["obs/participant_id/categories"]
+    f["obs/participant_id"].create_dataset("categories", data=np.array(cats, dtype=h5py.string_dtype("utf-8")))
+
+
+copy_and("latin1_labels.h5ad", mini, latin1)
 print("wrote", sorted(os.listdir(OUT)))

@@ -356,6 +356,15 @@ function medianChunks(
 /** Aggregate one per-cell vector (an obs feature or covariate) per group; NaN skipped. */
 export function aggregateVector(values: ArrayLike<number>, groupOf: Int32Array, nGroups: number, agg: AggFunc): Float64Array {
   const out = new Float64Array(nGroups);
+  aggregateVectorInto(values, groupOf, nGroups, agg, out, new Float64Array(nGroups));
+  return out;
+}
+
+/**
+ * aggregateVector into `out` (nGroups values, zeroed), with `count` (nGroups, any contents) as scratch:
+ * a table of 100,000 obs features is aggregated into one block, without two fresh arrays a feature.
+ */
+export function aggregateVectorInto(values: ArrayLike<number>, groupOf: Int32Array, nGroups: number, agg: AggFunc, out: Float64Array, count: Float64Array): void {
   if (agg === "median") {
     const cnt = new Int32Array(nGroups + 1);
     for (let i = 0; i < groupOf.length; i++) if (groupOf[i] >= 0 && values[i] === values[i]) cnt[groupOf[i] + 1]++;
@@ -370,18 +379,18 @@ export function aggregateVector(values: ArrayLike<number>, groupOf: Int32Array, 
       const s = buf.subarray(cnt[g], cnt[g + 1]).sort();
       out[g] = medianWithZeros(s, s.length, 0);
     }
-    return out;
+    return;
   }
-  const n = new Float64Array(nGroups);
+  count.fill(0);
+  const pct = agg === "pct_pos";
   for (let i = 0; i < groupOf.length; i++) {
     const g = groupOf[i];
     const v = values[i];
     if (g < 0 || v !== v) continue;
-    n[g]++;
-    if (agg === "pct_pos") {
+    count[g]++;
+    if (pct) {
       if (v > 0) out[g]++;
     } else out[g] += v;
   }
-  for (let g = 0; g < nGroups; g++) out[g] = n[g] > 0 ? (agg === "pct_pos" ? (100 * out[g]) / n[g] : out[g] / n[g]) : NaN;
-  return out;
+  for (let g = 0; g < nGroups; g++) out[g] = count[g] > 0 ? (pct ? (100 * out[g]) / count[g] : out[g] / count[g]) : NaN;
 }

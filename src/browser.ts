@@ -5,11 +5,12 @@
 // is mounted with WORKERFS and read by slices instead of being copied into memory.
 import { initKernel } from "./kernel.js";
 import { readH5ad, type H5ad } from "./h5ad.js";
-import { tableFromText, type TableSource } from "./table.js";
+import { tableFromText, tableFromBytes, separatorFor, MAX_TABLE_BYTES, type TableSource } from "./table.js";
+import { TrialmixInputError } from "./errors.js";
 import { h5wasmReady, canMountFiles, mountFile, host } from "./h5wasm-browser.js";
 import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
 import { frameOf, mixedOptions, didTable, didTableMixed, compareFixedVsMixed, mergeTables, compareOptions, withFrameWarnings, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
-import { FEATURE_BLOCK } from "./columns.js";
+import { FEATURE_BLOCK, THREADS_PER_CORE } from "./columns.js";
 import type { AnalysisFrame, BatchDesign, BatchFit, KernelOptions } from "./types.js";
 
 export * from "./index.js";
@@ -62,12 +63,18 @@ export async function openH5adFile(file: File | Blob | Uint8Array | ArrayBuffer,
   return readH5ad(new Uint8Array(await file.arrayBuffer()), { name });
 }
 
-/** Open a long CSV/TSV table from a File or text (tab-separated for .tsv/.tab/.txt names). */
+/**
+ * Open a long CSV/TSV table from a File or text (tab-separated for .tsv/.tab/.txt names). A File's
+ * bytes are decoded as UTF-8 strictly (invalid bytes: an error naming the line and column), and it
+ * may hold at most 512 MiB, as in Node.
+ */
 export async function openTableFile(file: File | Blob | string, opts: { name?: string; sep?: string } = {}): Promise<TableSource> {
   const name = opts.name ?? (isFileLike(file) ? file.name : "<table>");
-  const text = typeof file === "string" ? file : await file.text();
-  const sep = opts.sep ?? (/\.(tsv|tab|txt)$/i.test(name) ? "\t" : ",");
-  return tableFromText(text, sep, name);
+  const sep = opts.sep ?? separatorFor(name);
+  if (typeof file === "string") return tableFromText(file, sep, name);
+  if (file.size > MAX_TABLE_BYTES)
+    throw new TrialmixInputError(`${name}: ${(file.size / 2 ** 20).toFixed(0)} MiB; a table is read whole and may hold at most ${MAX_TABLE_BYTES / 2 ** 20} MiB`);
+  return tableFromBytes(new Uint8Array(await file.arrayBuffer()), sep, name);
 }
 
 /** Open any supported input by its name: .csv/.tsv/.tab/.txt as a long table, anything else as .h5ad. */
@@ -86,6 +93,18 @@ export async function openDataFile(file: File, opts: { name?: string } = {}): Pr
 export function defaultWebThreads(): number {
   const n = typeof navigator !== "undefined" ? navigator.hardwareConcurrency : 1;
   return Math.max(1, Math.min(8, n || 1));
+}
+
+/** The most fit workers a pool may start: THREADS_PER_CORE per core, as in Node (each holds a kernel). */
+export function maxWebThreads(): number {
+  const n = typeof navigator !== "undefined" ? navigator.hardwareConcurrency : 1;
+  return THREADS_PER_CORE * Math.max(1, n || 1);
+}
+
+function checkWebThreads(threads: number): void {
+  const max = maxWebThreads();
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= max))
+    throw new TrialmixInputError(`threads must be a whole number from 1 to ${max} (${THREADS_PER_CORE} per core), got ${threads}`);
 }
 
 export interface WorkerPoolOptions {
@@ -116,6 +135,7 @@ export class WebFitPool {
     readonly threads: number,
     opts: WorkerPoolOptions = {},
   ) {
+    checkWebThreads(threads);
     this.url = String(opts.workerUrl ?? new URL("./trialmix-fit-worker.js", import.meta.url));
     const wasmUrl = String(opts.wasmUrl ?? new URL("./trialmix.wasm", import.meta.url));
     this.workers = Array.from({ length: Math.max(1, threads) }, (_, i) => {
@@ -195,6 +215,7 @@ export async function fitMixedTableInWorkers(frame: AnalysisFrame, opts: MixedOp
 
 async function withPool<T>(opts: ScanOptions, w: InWorkersOptions, one: () => T, body: (pool: WebFitPool) => Promise<T>): Promise<T> {
   const threads = w.pool?.threads ?? w.threads ?? opts.threads ?? defaultWebThreads();
+  checkWebThreads(threads);
   if (threads <= 1) return one();
   const pool = w.pool ?? new WebFitPool(threads, w);
   try {

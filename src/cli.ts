@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // The `trialmix` command: argument parsing, output writing, exit codes. The work is in api.ts.
 import { parseArgs } from "node:util";
-import { readFileSync, writeFileSync, renameSync, mkdirSync, existsSync, unlinkSync, statSync, accessSync, constants as fsConstants } from "node:fs";
 import { dirname, extname, join, resolve, basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatDelimited } from "./csv.js";
-import { COMPARE_COLUMNS, mixedColumns } from "./columns.js";
+import { COMPARE_COLUMNS, MAX_N_BOOT, mixedColumns } from "./columns.js";
 import type { ScanOptions } from "./api.js";
 import { fixedColumns } from "./fixed.js";
 import { progressBar } from "./progress.js";
-import { TrialmixInputError } from "./errors.js";
+import { TrialmixInputError, TrialmixRunError, isOutOfMemory } from "./errors.js";
+import { checkRegularFile, readRegularFile } from "./files.js";
+import { utf8Strict } from "./text.js";
+import { checkOutput, makeFolder, writeAtomic, writeStdout } from "./output.js";
+import { coreCount, maxThreads } from "./pool.js";
+import { handleSignals, interruptible, outputWritten, addressSpaceLimit, underLimit, threadsUnderLimit, runUnderLimit } from "./cli-process.js";
 
 const USAGE = `usage: trialmix <command> INPUT [options]
 
@@ -29,8 +33,8 @@ options:
   --features A,B,...  --features-file F  --layer NAME
   --aggregate participant_visit|cell  --agg mean|median|pct_pos
   --no-standardize  --random-slope  --covariates A,B
-  --bootstrap [--n-boot 999] [--seed 42]   (fixed, compare: wild cluster bootstrap-t)
-  --out FILE (.csv, .tsv or .json; default CSV on stdout)  --threads N  --quiet`;
+  --bootstrap [--n-boot 999 (1..${MAX_N_BOOT})] [--seed 42]   (fixed, compare: wild cluster bootstrap-t)
+  --out FILE (.csv, .tsv or .json; default CSV on stdout)  --threads N (1..4 per core)  --quiet`;
 
 /** A usage error: exit 2 with one line. */
 class UsageError extends Error {}
@@ -65,13 +69,39 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parse>["values"];
 
+/** `--threads -1`: a value that looks like a negative number is the option's value, not an unknown flag. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith("--") ? argv[i].slice(2) : null;
+    const opt = name !== null ? (OPTIONS as Record<string, { type: string }>)[name] : undefined;
+    if (opt?.type === "string" && i + 1 < argv.length && /^-(\d|\.\d|inf)/i.test(argv[i + 1])) {
+      out.push(`${argv[i]}=${argv[i + 1]}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
 function parse(argv: string[]) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     // node's messages are one line already; keep only the first sentence.
     throw new UsageError(String((e as Error).message).split("\n")[0]);
   }
+  // an option given twice would silently keep the last value: say so instead
+  const seen = new Map<string, string | undefined>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== "option" || (OPTIONS as Record<string, { type: string }>)[t.name]?.type !== "string") continue;
+    if (seen.has(t.name))
+      throw new UsageError(
+        `--${t.name} given twice ('${seen.get(t.name)}', then '${t.value}'); give it once${t.name === "features" ? ", as one comma-separated list" : ""}`,
+      );
+    seen.set(t.name, t.value);
+  }
+  return parsed;
 }
 
 function list(s: string | undefined): string[] | undefined {
@@ -83,11 +113,30 @@ function list(s: string | undefined): string[] | undefined {
   return items;
 }
 
-function positiveInt(name: string, s: string | undefined): number | undefined {
+/** A whole number in lo..hi, or a UsageError naming the range. */
+function intInRange(name: string, s: string | undefined, lo: number, hi: number, note = ""): number | undefined {
   if (s === undefined) return undefined;
-  const v = Number(s);
-  if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} expects a positive whole number, got '${s}'`);
+  const v = /^\s*[+-]?\d+\s*$/.test(s) ? Number(s) : NaN;
+  if (!(Number.isSafeInteger(v) && v >= lo && v <= hi)) throw new UsageError(`--${name} expects a whole number from ${lo} to ${hi}${note}, got '${s}'`);
   return v;
+}
+
+/** --threads: 1 to 4 per core. */
+function threadsOption(s: string | undefined): number | undefined {
+  return intInRange("threads", s, 1, maxThreads(), ` (4 per core; this machine has ${coreCount()})`);
+}
+
+/** Largest --features-file (a list of names). */
+const MAX_LIST_BYTES = 64 * 2 ** 20;
+
+/** The names in a --features-file (a regular file of UTF-8 text; names separated by newlines or commas). */
+function featuresFromFile(path: string): string[] {
+  const text = utf8Strict(readRegularFile(path, MAX_LIST_BYTES, "--features-file"));
+  if (text === null) throw new UsageError(`cannot read --features-file '${path}': it is not UTF-8 text`);
+  return text
+    .split(/[\r\n,]+/)
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
 }
 
 function wholeNumber(name: string, s: string): number {
@@ -110,19 +159,7 @@ export function scanOptions(v: Values): ScanOptions {
   if (visits.length !== 2 || visits[0] === visits[1])
     throw new UsageError(`--visits expects two different labels BASE,FOLLOWUP, got '${v.visits}'`);
   let features = list(v.features);
-  if (v["features-file"] !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(v["features-file"], "utf8");
-    } catch {
-      throw new UsageError(`cannot read --features-file '${v["features-file"]}'`);
-    }
-    const fromFile = text
-      .split(/[\r\n,]+/)
-      .map((x) => x.trim())
-      .filter((x) => x.length > 0);
-    features = [...(features ?? []), ...fromFile];
-  }
+  if (v["features-file"] !== undefined) features = [...(features ?? []), ...featuresFromFile(v["features-file"])];
   return {
     participant: v.participant,
     visit: v.visit,
@@ -141,9 +178,9 @@ export function scanOptions(v: Values): ScanOptions {
     covariates: list(v.covariates),
     includeCrossovers: v["include-crossovers"] ?? false,
     useBootstrap: v.bootstrap ?? false,
-    nBoot: positiveInt("n-boot", v["n-boot"]),
+    nBoot: intInRange("n-boot", v["n-boot"], 1, MAX_N_BOOT),
     seed: v.seed === undefined ? undefined : wholeNumber("seed", v.seed),
-    threads: positiveInt("threads", v.threads),
+    threads: threadsOption(v.threads),
   };
 }
 
@@ -165,39 +202,19 @@ export function render(columns: string[], rows: Row[], path: string | undefined)
 
 /**
  * Check --out before the work starts (a long scan should not fail at the end on a typo): the
- * extension, the folder exists and is writable, the path is not a folder.
+ * extension, the folder exists and is writable, the path (or the file a symlink names) is not a
+ * folder or a device.
  */
 export function checkOut(path: string): void {
   render([], [], path); // the extension
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir)) throw new UsageError(`cannot write --out '${path}': folder '${dir}' does not exist`);
-  if (!statSync(dir).isDirectory()) throw new UsageError(`cannot write --out '${path}': '${dir}' is not a folder`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`cannot write --out '${path}': it is a folder`);
-  try {
-    accessSync(dir, fsConstants.W_OK);
-  } catch {
-    throw new UsageError(`cannot write --out '${path}': folder '${dir}' is not writable`);
-  }
+  checkOutput(path);
 }
 
-/** Write to a temporary file beside the target and rename: a failed run never truncates the user's file. */
-export function writeAtomic(path: string, text: string): void {
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir)) throw new UsageError(`cannot write --out '${path}': folder '${dir}' does not exist`);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    if (existsSync(tmp)) unlinkSync(tmp);
-    throw new UsageError(`cannot write --out '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
-function emit(columns: string[], rows: Row[], out: string | undefined): void {
+async function emit(columns: string[], rows: Row[], out: string | undefined): Promise<void> {
   const text = render(columns, rows, out);
-  if (out === undefined) process.stdout.write(text);
-  else writeAtomic(out, text);
+  if (out === undefined) await writeStdout(text);
+  else await writeAtomic(out, text);
+  outputWritten();
 }
 
 function summary(cmd: string, rows: Row[], out: string | undefined, warnings: string[]): void {
@@ -228,28 +245,39 @@ function noStats(rows: object[], key: string, what: string): string {
   return n > 0 ? `, ${n} without ${what} statistics` : "";
 }
 
+/** Threads under an address-space limit (ulimit -v): what fits, with a warning when fewer than asked. */
+function fitThreads(asked: number | undefined): number | undefined {
+  if (!underLimit()) return asked;
+  const cap = threadsUnderLimit(Number(process.env.TRIALMIX_ADDRESS_LIMIT));
+  if (asked !== undefined && asked > cap)
+    process.stderr.write(`trialmix: warning: ${asked} threads do not fit in the address-space limit (ulimit -v); using ${cap}\n`);
+  return Math.min(asked ?? coreCount(), cap);
+}
+
 async function runScan(cmd: "mixed" | "fixed" | "compare", input: string, v: Values): Promise<void> {
   const opts = scanOptions(v);
+  opts.threads = fitThreads(opts.threads);
   if (v.out !== undefined) checkOut(v.out);
   const bar = progressBar(`trialmix ${cmd}`, { quiet: v.quiet });
   opts.onProgress = (done, total) => bar.update(done, total);
   // the library is loaded here, not at the top: h5wasm takes ~0.3 s to load, which --help and usage errors need not pay
   const { didTable } = await import("./api.js");
   const { didTableMixedParallel, compareFixedVsMixedParallel } = await import("./parallel.js");
+  // the synchronous steps (reading, aggregating, one-thread fits) run before each call's first await: Ctrl-C interrupts them
   if (cmd === "mixed") {
-    const t = await didTableMixedParallel(input, opts);
+    const t = await interruptible(() => didTableMixedParallel(input, opts));
     bar.finish();
-    emit(mixedColumns(opts.randomSlope ?? false), t.rows as unknown as Row[], v.out);
+    await emit(mixedColumns(opts.randomSlope ?? false), t.rows as unknown as Row[], v.out);
     summary(cmd, t.rows as unknown as Row[], v.out, t.warnings);
   } else if (cmd === "fixed") {
-    const t = didTable(input, opts);
+    const t = interruptible(() => didTable(input, opts));
     bar.finish();
-    emit(fixedColumns(t.rows), t.rows as unknown as Row[], v.out);
+    await emit(fixedColumns(t.rows), t.rows as unknown as Row[], v.out);
     summary(cmd, t.rows as unknown as Row[], v.out, t.warnings);
   } else {
-    const t = await compareFixedVsMixedParallel(input, opts);
+    const t = await interruptible(() => compareFixedVsMixedParallel(input, opts));
     bar.finish();
-    emit([...COMPARE_COLUMNS], t.rows as unknown as Row[], v.out);
+    await emit([...COMPARE_COLUMNS], t.rows as unknown as Row[], v.out);
     for (const w of new Set(t.warnings)) process.stderr.write(`trialmix: warning: ${w}\n`);
     const agree = t.rows.filter((r) => r.agreement).length;
     process.stderr.write(
@@ -273,24 +301,25 @@ function fmt(x: number, digits = 3): string {
 }
 
 async function runExample(v: Values): Promise<void> {
-  const dir = resolve(v.out ?? "trialmix-example");
-  mkdirSync(dir, { recursive: true });
+  const opts: ScanOptions = { visits: ["Pre", "Post"], threads: fitThreads(threadsOption(v.threads)) };
+  const dir = makeFolder(v.out ?? "trialmix-example", "example --out");
   const input = examplePath();
-  const opts: ScanOptions = { visits: ["Pre", "Post"], threads: positiveInt("threads", v.threads) };
   const bar = progressBar("trialmix example", { quiet: v.quiet });
   opts.onProgress = (d, t) => bar.update(d, t);
   const { frameOf } = await import("./api.js");
   const { didTableMixedParallel, compareFixedVsMixedParallel } = await import("./parallel.js");
   const t0 = performance.now();
-  const frame = frameOf(input, opts); // read the file once for both tables
-  const mixed = await didTableMixedParallel(frame, opts);
-  const cmp = await compareFixedVsMixedParallel(frame, { ...opts, onProgress: undefined });
+  const frame = interruptible(() => frameOf(input, opts)); // read the file once for both tables
+  const mixed = await interruptible(() => didTableMixedParallel(frame, opts));
+  const cmp = await interruptible(() => compareFixedVsMixedParallel(frame, { ...opts, onProgress: undefined }));
   bar.finish();
   const ms = performance.now() - t0;
   const mixedPath = join(dir, "example.mixed.csv");
   const cmpPath = join(dir, "example.compare.csv");
-  writeAtomic(mixedPath, render(mixedColumns(false), mixed.rows as unknown as Row[], mixedPath));
-  writeAtomic(cmpPath, render([...COMPARE_COLUMNS], cmp.rows as unknown as Row[], cmpPath));
+  await writeAtomic(mixedPath, render(mixedColumns(false), mixed.rows as unknown as Row[], mixedPath), "example --out");
+  outputWritten();
+  await writeAtomic(cmpPath, render([...COMPARE_COLUMNS], cmp.rows as unknown as Row[], cmpPath), "example --out");
+  outputWritten();
   const top = [...mixed.rows].filter((r) => Number.isFinite(r.p_DiD)).sort((a, b) => a.p_DiD - b.p_DiD).slice(0, 10);
   const lines = [
     `trialmix example: ${basename(input)} (visits Pre -> Post, Treated vs Control, participant-visit means, z-scored)`,
@@ -308,15 +337,16 @@ async function runExample(v: Values): Promise<void> {
     `wrote ${mixedPath}`,
     `wrote ${cmpPath}`,
   ];
-  process.stdout.write(lines.join("\n") + "\n");
+  await writeStdout(lines.join("\n") + "\n");
 }
 
 export async function main(argv: string[]): Promise<number> {
+  process.stderr.on("error", () => undefined); // a closed stderr must not turn the last line into a crash
   try {
     const { values, positionals } = parse(argv);
     const [cmd, input, ...rest] = positionals;
     if (values.help || cmd === undefined || cmd === "help") {
-      process.stdout.write(USAGE + "\n");
+      await writeStdout(USAGE + "\n");
       return cmd === undefined && !values.help ? 2 : 0;
     }
     if (cmd === "example") {
@@ -328,18 +358,23 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown command '${cmd}'; expected mixed, fixed, compare, example or inspect`);
     if (input === undefined) throw new UsageError(`${cmd} needs an INPUT file (.h5ad, .csv or .tsv)`);
     if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
-    if (!existsSync(input)) throw new UsageError(`cannot read '${input}': no such file`);
+    checkRegularFile(input); // a FIFO or a device would hang or fill memory; a symlink loop is named
     if (cmd === "inspect") {
       const { inspectInput } = await import("./api.js");
-      process.stdout.write(inspectInput(input, values.json ?? false));
+      await writeStdout(interruptible(() => inspectInput(input, values.json ?? false)));
       return 0;
     }
     await runScan(cmd as "mixed" | "fixed" | "compare", input, values);
     return 0;
   } catch (e) {
     const err = e as Error;
-    if (err instanceof UsageError || err instanceof TrialmixInputError || err.name === "H5adError") {
+    if (err instanceof UsageError || err instanceof TrialmixInputError || err instanceof TrialmixRunError || err.name === "H5adError") {
       process.stderr.write(`trialmix: ${err.message}\n`);
+      return 2;
+    }
+    if (isOutOfMemory(err)) {
+      if (process.env.TRIALMIX_DEBUG) process.stderr.write(`${err.stack}\n`);
+      process.stderr.write(`trialmix: out of memory (${String(err.message).split("\n")[0]}); the input needs more memory than this process may use\n`);
       return 2;
     }
     if (process.env.TRIALMIX_DEBUG) process.stderr.write(`${err.stack}\n`);
@@ -352,5 +387,11 @@ export async function main(argv: string[]): Promise<number> {
 const invoked = process.argv[1] ? resolve(process.argv[1]) : "";
 const self = fileURLToPath(import.meta.url);
 if (invoked === self || invoked === self.replace(/\.ts$/, ".js") || basename(invoked) === "trialmix") {
-  process.exitCode = await main(process.argv.slice(2));
+  const limit = addressSpaceLimit();
+  if (Number.isFinite(limit) && !underLimit()) process.exit(await runUnderLimit(process.argv[1], process.argv.slice(2), limit));
+  else {
+    handleSignals();
+    // exit here: an interrupted step skips the finally blocks that would close worker threads
+    process.exit(await main(process.argv.slice(2)));
+  }
 }

@@ -71,3 +71,8 @@ export const AGREEMENT_ALPHA = 0.05;
 export const FEATURE_BLOCK = 2048;
 /** Smallest block worth sending to a worker thread (smaller scans stay on the calling thread). */
 export const MIN_PARALLEL_BLOCK = 256;
+
+/** Largest --n-boot: the p-value's resolution is 1 / (B + 1); 100,000 draws resolve 1e-5, and the draws take B x participants bytes. */
+export const MAX_N_BOOT = 100_000;
+/** Worker threads at most this many per core (more only add memory: each holds a kernel and a V8 isolate). */
+export const THREADS_PER_CORE = 4;

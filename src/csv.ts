@@ -1,68 +1,244 @@
 // Delimited text in and out (RFC 4180 quoting). Used for long-table input, output tables and test references.
+import { TrialmixInputError } from "./errors.js";
 
 export interface Delimited {
   header: string[];
   rows: string[][];
+  /** The line (1-based) each row starts on: rows may span lines (quoted newlines) and blank lines are skipped. */
+  lines: number[];
 }
 
-/** Parse CSV/TSV text; quoted fields may hold separators, quotes ("") and newlines. */
-export function parseDelimited(text: string, sep = ","): Delimited {
-  const records: string[][] = [];
-  let field = "";
-  let record: string[] = [];
-  let i = 0;
-  let quoted = false;
+/** What scanCells reports: cells as positions in the text (no string per cell), quoted cells unescaped. */
+export interface CellSink {
+  /** An unquoted cell: text[start, end). */
+  cell(start: number, end: number): void;
+  /** A quoted cell, unescaped. */
+  quoted(value: string): void;
+  /** The end of a record of `count` cells that started on `line`; `blank`: a blank line (one empty cell), to be dropped. */
+  end(count: number, line: number, blank: boolean): void;
+}
+
+/**
+ * Scan CSV/TSV text cell by cell. Quoted fields may hold separators, quotes ("") and newlines; text
+ * after a closing quote is kept, as pandas does ("ab"c -> abc). A quote left open at the end of the
+ * text is an error naming the line it opened on (not a ragged-row count further on).
+ */
+export function scanCells(text: string, sep: string, sink: CellSink): void {
+  const S = sep.charCodeAt(0);
   const n = text.length;
-  if (text.charCodeAt(0) === 0xfeff) i = 1; // byte-order mark
-  while (i < n) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte-order mark
+  let line = 1;
+  let recordLine = 1;
+  let count = 0;
+  while (i <= n) {
+    let empty: boolean;
+    if (text.charCodeAt(i) === 34 /* " */) {
+      const opened = line;
+      let parts = "";
+      let from = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q < 0) throw new TrialmixInputError(`line ${opened}: unterminated quoted field (the '"' opened on line ${opened} is never closed)`);
+        line += countBreaks(text, from, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          parts += text.slice(from, q + 1);
+          from = q + 2;
           continue;
         }
-        quoted = false;
-      } else field += c;
+        parts += text.slice(from, q);
+        i = q + 1;
+        break;
+      }
+      let j = i;
+      while (j < n && !isEnd(text.charCodeAt(j), S)) j++;
+      const v = parts + text.slice(i, j);
+      sink.quoted(v);
+      empty = v === "";
+      i = j;
+    } else {
+      let j = i;
+      while (j < n && !isEnd(text.charCodeAt(j), S)) j++;
+      sink.cell(i, j);
+      empty = j === i;
+      i = j;
+    }
+    count++;
+    const c = i < n ? text.charCodeAt(i) : -1;
+    if (c === S) {
       i++;
       continue;
     }
-    if (c === '"' && field.length === 0) quoted = true;
-    else if (c === sep) {
-      record.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-    } else field += c;
+    // end of record: a line break or the end of the text
+    sink.end(count, recordLine, count === 1 && empty);
+    count = 0;
+    if (c === 13 /* \r */ && text.charCodeAt(i + 1) === 10) i++;
     i++;
+    line++;
+    recordLine = line;
   }
-  if (field.length > 0 || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  const nonEmpty = records.filter((r) => !(r.length === 1 && r[0] === ""));
-  const header = nonEmpty.shift() ?? [];
-  return { header, rows: nonEmpty };
 }
 
-/** A numeric cell: empty, NA and NaN are missing (NaN); anything else must parse. */
+/** Parse CSV/TSV text into its header and rows (scanCells' grammar; blank lines skipped). */
+export function parseDelimited(text: string, sep = ","): Delimited {
+  let header: string[] | null = null;
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  let fields: string[] = [];
+  scanCells(text, sep, {
+    cell: (a, b) => void fields.push(text.slice(a, b)),
+    quoted: (v) => void fields.push(v),
+    end: (_count, line, blank) => {
+      if (!blank) {
+        if (header === null) header = fields;
+        else {
+          rows.push(fields);
+          lines.push(line);
+        }
+      }
+      fields = [];
+    },
+  });
+  return { header: header ?? [], rows, lines };
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The decimal number in text[a, b) without making a string (tables have millions of cells): NaN for
+ * an empty cell; undefined for anything but plain decimal notation with at most 15 significant
+ * digits and a power of ten up to 22 (then cellNumber decides). Exact: an integer below 2^53 times or
+ * divided by an exactly representable power of ten is one correctly rounded operation (Clinger's fast path).
+ */
+export function decimalAt(text: string, a: number, b: number): number | undefined {
+  if (a >= b) return NaN;
+  let i = a;
+  let c = text.charCodeAt(i);
+  const neg = c === 45;
+  if (neg || c === 43) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = 0;
+  let any = false;
+  while (i < b && (c = text.charCodeAt(i)) >= 48 && c <= 57) {
+    if (m !== 0 || c !== 48) digits++;
+    m = m * 10 + (c - 48);
+    any = true;
+    i++;
+  }
+  if (i < b && c === 46) {
+    i++;
+    while (i < b && (c = text.charCodeAt(i)) >= 48 && c <= 57) {
+      if (m !== 0 || c !== 48) digits++;
+      m = m * 10 + (c - 48);
+      frac++;
+      any = true;
+      i++;
+    }
+  }
+  if (!any || digits > 15) return undefined;
+  let e = 0;
+  if (i < b && (c === 101 || c === 69)) {
+    i++;
+    c = text.charCodeAt(i);
+    const eneg = c === 45;
+    if (eneg || c === 43) i++;
+    const e0 = i;
+    while (i < b && (c = text.charCodeAt(i)) >= 48 && c <= 57 && i - e0 < 4) {
+      e = e * 10 + (c - 48);
+      i++;
+    }
+    if (i === e0) return undefined;
+    if (eneg) e = -e;
+  }
+  if (i !== b) return undefined;
+  const p = e - frac;
+  const x = p === 0 ? m : p > 0 && p <= 22 ? m * POW10[p] : p < 0 && p >= -22 ? m / POW10[-p] : undefined;
+  return x === undefined ? undefined : neg ? -x : x;
+}
+
+function isEnd(c: number, sep: number): boolean {
+  return c === sep || c === 10 || c === 13;
+}
+
+/** Line breaks (\n, \r\n or a lone \r) in text[from, to). */
+function countBreaks(text: string, from: number, to: number): number {
+  let k = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) k++;
+    else if (c === 13 && text.charCodeAt(i + 1) !== 10) k++;
+  }
+  return k;
+}
+
+/** pandas' default missing-value tokens (read_csv's na_values): these cells are missing in every column kind. */
+export const NA_TOKENS: ReadonlySet<string> = new Set([
+  "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+  "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+]);
+
+/** A missing cell: one of pandas' NA tokens (surrounding spaces ignored). */
+export function isMissingToken(s: string): boolean {
+  return NA_TOKENS.has(s) || NA_TOKENS.has(s.trim());
+}
+
+// Decimal numbers as pandas' C parser reads them: no hex (0x10), octal, binary or digit separators.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INFINITE = /^([+-]?)(?:inf|infinity)$/i;
+
+/** True when the text is a number pandas would read as one (decimal or inf/infinity, either sign). */
+export function isNumberText(t: string): boolean {
+  return DECIMAL.test(t) || INFINITE.test(t);
+}
+
+/** A numeric cell: NA tokens are missing (NaN); a decimal number or inf/infinity is its value; anything else NaN. */
 export function parseNumber(s: string): number {
   const t = s.trim();
-  if (t === "" || t === "NA" || t === "NaN" || t === "nan") return NaN;
-  if (t === "Inf" || t === "inf") return Infinity;
-  if (t === "-Inf" || t === "-inf") return -Infinity;
-  return Number(t);
+  if (NA_TOKENS.has(t)) return NaN;
+  if (DECIMAL.test(t)) return Number(t);
+  const inf = INFINITE.exec(t);
+  if (inf) return inf[1] === "-" ? -Infinity : Infinity;
+  return NaN;
+}
+
+/**
+ * A cell as a number in one step (parseNumber's grammar, fast: tables have millions of cells): the
+ * value, NaN for a missing cell (an NA token or blank), or undefined for text. Number() does the
+ * parsing; what it reads that pandas does not (0x10, 0o7, 0b1) is text.
+ */
+export function cellNumber(s: string): number | undefined {
+  const x = Number(s);
+  if (x === x) {
+    // Number() reads "" and blanks as 0, and 0x10 / 0o7 / 0b1 as numbers: pandas reads them as missing / text
+    const c0 = s.charCodeAt(0);
+    if (c0 <= 32 || s.charCodeAt(s.length - 1) <= 32 || s.length === 0) {
+      const t = s.trim();
+      if (t === "") return NaN;
+      if (t.length > 1 && t.charCodeAt(0) === 48 && /[xob]/i.test(t[1])) return undefined;
+    } else if (c0 === 48 && s.length > 1 && /[xob]/i.test(s[1])) return undefined;
+    return x;
+  }
+  const t = s.trim();
+  if (NA_TOKENS.has(t)) return NaN;
+  const inf = INFINITE.exec(t);
+  return inf ? (inf[1] === "-" ? -Infinity : Infinity) : undefined;
 }
 
 function quoteField(v: string, sep: string): string {
   return v.includes(sep) || v.includes('"') || v.includes("\n") || v.includes("\r")
     ? `"${v.replace(/"/g, '""')}"`
     : v;
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * Text that a spreadsheet would evaluate as a formula (a cell beginning with =, +, -, @, tab or
+ * carriage return) gets a leading apostrophe, OWASP's CSV-injection convention; text that is a
+ * number (-1.5, +2e-3) is left as it is.
+ */
+export function spreadsheetSafe(s: string): string {
+  return FORMULA_START.test(s) && !isNumberText(s.trim()) ? `'${s}` : s;
 }
 
 /** Format a cell: numbers at full precision (round-trip), NaN as empty like pandas' to_csv. */
@@ -73,16 +249,17 @@ export function formatCell(v: unknown): string {
   return String(v);
 }
 
+/** The table as CSV/TSV text: what the CLI writes and the page downloads (text cells made spreadsheet-safe). */
 export function formatDelimited(columns: string[], rows: Record<string, unknown>[], sep = ","): string {
   const lines = new Array<string>(rows.length + 1);
-  lines[0] = columns.map((c) => quoteField(c, sep)).join(sep);
+  lines[0] = columns.map((c) => quoteField(spreadsheetSafe(c), sep)).join(sep);
   const cells = new Array<string>(columns.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     for (let j = 0; j < columns.length; j++) {
       const v = r[columns[j]];
-      // numbers never need quoting; only text is checked
-      cells[j] = typeof v === "number" ? (v === v ? String(v) : "") : quoteField(formatCell(v), sep);
+      // numbers never need quoting or escaping; only text is checked
+      cells[j] = typeof v === "number" ? (v === v ? String(v) : "") : quoteField(spreadsheetSafe(formatCell(v)), sep);
     }
     lines[i + 1] = cells.join(sep); // one flat string per line: cheaper than growing it cell by cell
   }

@@ -14,7 +14,8 @@
 import { covariateColumns, didIndicators } from "./model.js";
 import { normalTwoSided, tTwoSided } from "./dist.js";
 import { applyFdr } from "./fdr.js";
-import { FIXED_MIN_SD } from "./columns.js";
+import { FIXED_MIN_SD, MAX_N_BOOT } from "./columns.js";
+import { TrialmixInputError } from "./errors.js";
 import { unusableReason } from "./frame.js";
 import type { AnalysisFrame, FeatureValues } from "./types.js";
 
@@ -623,6 +624,14 @@ function sortAndFdr(rows: FixedRow[]): FixedRow[] {
   return out;
 }
 
+/** nBoot a whole number in 1..MAX_N_BOOT, seed a safe integer: checked before anything is drawn or allocated. */
+export function checkBootstrapOptions(opts: { nBoot?: number; seed?: number }): void {
+  const { nBoot, seed } = opts;
+  if (nBoot !== undefined && !(Number.isInteger(nBoot) && nBoot >= 1 && nBoot <= MAX_N_BOOT))
+    throw new TrialmixInputError(`nBoot (--n-boot) must be a whole number from 1 to ${MAX_N_BOOT}, got ${nBoot}`);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new TrialmixInputError(`seed (--seed) must be a whole number, got ${seed}`);
+}
+
 function fitTableUnstratified(frame: AnalysisFrame, opts: FixedOptions): { rows: FixedRow[]; warnings: string[] } {
   const standardize = opts.standardize ?? true;
   const boot = opts.useBootstrap ?? false;
@@ -756,6 +765,7 @@ function subsetFrame(frame: AnalysisFrame, idx: number[]): AnalysisFrame {
  * `celltype` column, FDR_DiD within each cell type and FDR_DiD_stratified over all rows.
  */
 export function fitFixedTable(frame: AnalysisFrame, opts: FixedOptions): { rows: FixedRow[]; warnings: string[] } {
+  checkBootstrapOptions(opts);
   if (!frame.celltype) return fitTableUnstratified(frame, opts);
   const warnings: string[] = [];
   const byType = new Map<string, number[]>();

@@ -8,7 +8,7 @@ import type { DataSource, ObsColumn } from "./h5ad.js";
 /** What buildFrame reads: an .h5ad file (readH5ad) or a long table (readTable). */
 export type FrameSource = DataSource;
 import { type TrialDesign, validateDesign, columnStrings } from "./design.js";
-import { type AggFunc, aggregateChunks, aggregateVector, groupSizes } from "./aggregate.js";
+import { type AggFunc, aggregateChunks, aggregateVector, aggregateVectorInto, groupSizes } from "./aggregate.js";
 
 export interface BuildFrameOptions {
   visits: [string, string] | readonly [string, string];
@@ -66,7 +66,11 @@ export function defaultFeatures(source: DataSource, design: TrialDesign, exclude
   if (source.nVars > 0) return source.varNames.slice();
   const skip = new Set([design.participant, design.visit, design.arm, design.celltype, design.crossover, ...exclude]);
   // numeric as pandas' select_dtypes("number"): ints and floats, not booleans
-  return source.obsColumns.filter((c) => !skip.has(c) && (source.obsColumn(c).kind === "float" || source.obsColumn(c).kind === "int"));
+  return source.obsColumns.filter((c) => {
+    if (skip.has(c)) return false;
+    const k = source.obsColumn(c).kind;
+    return k === "float" || k === "int";
+  });
 }
 
 function isNumericKind(c: ObsColumn): boolean {
@@ -188,6 +192,22 @@ function hasMatrix(source: DataSource, layer: string | null | undefined): boolea
   }
 }
 
+/**
+ * The frame's values (rows x features doubles, and as much again while large tables are summed)
+ * against the memory there is, before the allocation: a cell-level frame of a large file is one
+ * line with its size, not an allocation failure. Node: half the machine's memory; a browser: 2 GiB.
+ */
+function checkFrameMemory(nRows: number, nFeatures: number, mode: string): void {
+  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:os") as { totalmem(): number } | undefined;
+  const budget = os ? os.totalmem() / 2 : 2 ** 31;
+  const bytes = 2 * 8 * nRows * nFeatures;
+  if (bytes > budget)
+    throw new TrialmixInputError(
+      `the analysis frame would hold ${nRows} rows x ${nFeatures} features (${(bytes / 2 ** 30).toFixed(1)} GiB while it is built), more than the ${(budget / 2 ** 30).toFixed(1)} GiB this ${os ? "machine can spare (half its memory)" : "page may use"}; ` +
+        (mode === "cell" ? "aggregate per participant-visit or choose fewer --features" : "choose fewer --features"),
+    );
+}
+
 /** A design column as integer codes (-1 = missing) into distinct labels. */
 interface Factor {
   codes: Int32Array;
@@ -226,6 +246,28 @@ function factor(col: ObsColumn): Factor {
   return { codes, labels, code: (l) => byLabel.get(l) ?? -2 };
 }
 
+/**
+ * Arm labels that differ from --treated / --control only by case or surrounding spaces ('treated ',
+ * 'TREATED'): their participants are not in either arm and are dropped, most likely by mistake, so
+ * each such label is named in a warning with the number of participants dropped.
+ */
+function nearMissArms(arm: Factor, part: Factor, vis: Factor, visits: number[], labels: string[], column: string): string[] {
+  const norm = (x: string) => x.trim().toLowerCase();
+  const out: string[] = [];
+  for (const want of labels) {
+    const w = arm.code(want);
+    arm.labels.forEach((l, code) => {
+      if (code === w || l === want || norm(l) !== norm(want) || labels.includes(l)) return;
+      const who = new Set<number>();
+      for (let i = 0; i < arm.codes.length; i++) if (arm.codes[i] === code && visits.includes(vis.codes[i]) && part.codes[i] >= 0) who.add(part.codes[i]);
+      out.push(
+        `arm label '${l}' in column '${column}' differs from '${want}' only by case or spaces: its ${who.size} participant(s) were dropped (relabel them, or pass the exact label)`,
+      );
+    });
+  }
+  return out;
+}
+
 function codesInRange(codes: Int32Array, n: number): boolean {
   for (let i = 0; i < codes.length; i++) if (codes[i] < -1 || codes[i] >= n) return false;
   return true;
@@ -255,12 +297,23 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   if (features.length === 0) throw new TrialmixInputError("no features to analyse");
   const obsSet = new Set(source.obsColumns);
   const varIndex = new Map<string, number>();
-  if (source.nVars > 0) source.varNames.forEach((v, i) => varIndex.has(v) || varIndex.set(v, i));
+  const varDup = new Map<string, number>(); // var names that occur more than once, and how often
+  if (source.nVars > 0)
+    source.varNames.forEach((v, i) => {
+      if (varIndex.has(v)) varDup.set(v, (varDup.get(v) ?? 1) + 1);
+      else varIndex.set(v, i);
+    });
   const missing = features.filter((f) => !obsSet.has(f) && !varIndex.has(f));
   if (missing.length)
     throw new TrialmixInputError(
       `${missing.length} feature(s) not found in obs columns or var names: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}`,
     );
+  // a gene is selected by its var name: a duplicated name is ambiguous (before "requested twice": the default features are the var names)
+  for (const f of features)
+    if (varDup.has(f) && !obsSet.has(f))
+      throw new TrialmixInputError(
+        `duplicated var names: '${f}' occurs ${varDup.get(f)} times (${varDup.size} name(s) occur more than once); a gene is selected by its name, so names must be unique (anndata: adata.var_names_make_unique())`,
+      );
   const seen = new Set<string>();
   for (const f of features) {
     if (seen.has(f)) throw new TrialmixInputError(`feature '${f}' requested twice`);
@@ -297,6 +350,8 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
     keep[i] = 1;
   }
 
+  const warnings: string[] = nearMissArms(arm, part, vis, [v0, v1], [design.treated, design.control], design.arm);
+
   // --- a participant is randomised to one arm: one seen in both is a data error, not a model input
   const nP = part.labels.length;
   const armOf = new Int32Array(nP).fill(-1);
@@ -319,7 +374,6 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   const pkey = (i: number): number => (ct ? ct.codes[i] * nP + part.codes[i] : part.codes[i]);
   for (let i = 0; i < nObs; i++) if (keep[i]) seenVisits.set(pkey(i), (seenVisits.get(pkey(i)) ?? 0) | (vis.codes[i] === v0 ? 1 : 2));
   for (let i = 0; i < nObs; i++) if (keep[i] && seenVisits.get(pkey(i)) !== 3) keep[i] = 0;
-  const warnings: string[] = [];
   const paired = new Int32Array(nP).fill(-1); // each kept participant's arm code
   for (let i = 0; i < nObs; i++) if (keep[i]) paired[part.codes[i]] = arm.codes[i];
   const unpaired = seenOrder.filter((p) => paired[p] < 0).map((p) => part.labels[p]);
@@ -407,14 +461,20 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   if (nRows === 0) throw new TrialmixInputError(`no participant has cells at both visits ${visits[0]} and ${visits[1]} in arms ${design.treated}/${design.control}`);
 
   // --- feature values
+  checkFrameMemory(nRows, features.length, mode);
   const values: FeatureValues[] = new Array(features.length);
   const geneFeats: number[] = []; // positions in `features`
-  for (let j = 0; j < features.length; j++) {
-    const f = features[j];
-    if (obsSet.has(f)) {
-      const col = source.obsColumn(f).values as Float64Array;
-      values[j] = aggregateVector(col, groupOf, nRows, mode === "cell" ? "mean" : agg);
-    } else geneFeats.push(j);
+  const obsFeats: number[] = [];
+  for (let j = 0; j < features.length; j++) (obsSet.has(features[j]) ? obsFeats : geneFeats).push(j);
+  if (obsFeats.length) {
+    // one block for every obs feature (feature-major), as for genes below
+    const block = new Float64Array(obsFeats.length * nRows);
+    const count = new Float64Array(nRows);
+    obsFeats.forEach((j, t) => {
+      const out = block.subarray(t * nRows, (t + 1) * nRows);
+      aggregateVectorInto(source.obsColumn(features[j]).values as Float64Array, groupOf, nRows, mode === "cell" ? "mean" : agg, out, count);
+      values[j] = out;
+    });
   }
   if (geneFeats.length) {
     const nVars = source.nVars;

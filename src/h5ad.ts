@@ -9,7 +9,8 @@
 // h5wasm-browser.ts (same exports), so this module never names node:fs itself.
 import { h5wasm, host } from "./h5wasm-node.js";
 import { H5adError } from "./errors.js";
-import { HeapBlocks, heapReadable } from "./h5block.js";
+import { HeapBlocks, heapReadable, readStrings } from "./h5block.js";
+import { hexBytes } from "./text.js";
 
 export { H5adError } from "./errors.js";
 
@@ -202,13 +203,47 @@ function truthyAttr(v: unknown): boolean {
   return v === true || v === 1 || v === "True" || v === "true";
 }
 
-function dtypeName(meta: { type: number; size: number; signed: boolean; enum_type?: unknown }): string {
-  // H5T classes: 0 integer, 1 float, 3 string, 8 enum
-  if (meta.type === 0) return `${meta.signed ? "int" : "uint"}${meta.size * 8}`;
-  if (meta.type === 1) return `float${meta.size * 8}`;
-  if (meta.type === 3) return "string";
-  if (meta.type === 8) return "bool";
-  return `h5class${meta.type}`;
+/** The parts of h5wasm's datatype metadata that name a dtype. */
+interface TypeMeta {
+  type: number;
+  size: number;
+  signed: boolean;
+  enum_type?: { members?: Record<string, number> };
+  compound_type?: { members: (TypeMeta & { name: string })[] };
+}
+
+/** True for an HDF5 enum of FALSE/TRUE (h5py's bool). */
+function isBoolEnum(meta: TypeMeta): boolean {
+  const keys = Object.keys(meta.enum_type?.members ?? {}).map((k) => k.toUpperCase());
+  return meta.type === 8 && keys.length === 2 && keys.includes("TRUE") && keys.includes("FALSE");
+}
+
+/** A datatype's numpy name: int32, float16, complex128 (h5py's {r, i} compound), bool, string, compound {..}. */
+export function dtypeName(meta: TypeMeta): string {
+  // H5T classes: 0 integer, 1 float, 2 time, 3 string, 4 bitfield, 5 opaque, 6 compound, 7 reference, 8 enum, 9 vlen, 10 array
+  switch (meta.type) {
+    case 0:
+      return `${meta.signed ? "int" : "uint"}${meta.size * 8}`;
+    case 1:
+      return `float${meta.size * 8}`;
+    case 3:
+      return "string";
+    case 6: {
+      const m = meta.compound_type?.members ?? [];
+      if (m.length === 2 && m[0].name === "r" && m[1].name === "i" && m.every((x) => x.type === 1)) return `complex${meta.size * 8}`;
+      return `compound {${m.map((x) => `${x.name}: ${dtypeName(x)}`).join(", ")}}`;
+    }
+    case 8:
+      return isBoolEnum(meta) ? "bool" : "enum";
+    default:
+      return ["time", "", "", "bitfield", "opaque", "", "reference", "", "variable-length sequence", "array"][meta.type - 2] || `HDF5 class ${meta.type}`;
+  }
+}
+
+/** Numbers this reader converts exactly: integers of 1, 2, 4 or 8 bytes, floats of 4 or 8 bytes. */
+function isReadableNumber(meta: TypeMeta, integerOnly = false): boolean {
+  if (meta.type === 0) return [1, 2, 4, 8].includes(meta.size);
+  return !integerOnly && meta.type === 1 && (meta.size === 4 || meta.size === 8);
 }
 
 function toFloat64(v: unknown): Float64Array {
@@ -247,6 +282,13 @@ function toStrings(v: unknown): string[] {
   return [];
 }
 
+function fmtBytes(b: number): string {
+  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${(b / 1024).toFixed(1)} KiB`;
+}
+
+/** Stored values of one sparse block (data and indices, on h5wasm's heap): larger row or column ranges are split. */
+const MAX_BLOCK_BYTES = 2 ** 29;
+
 /** A lazily read .h5ad file (AnnData-like). */
 export class H5ad implements DataSource {
   readonly file: H5File;
@@ -258,34 +300,80 @@ export class H5ad implements DataSource {
   private _obsColumns?: string[];
   private _nObs?: number;
   private _nVars?: number;
+  private linksChecked = new Set<string>();
+  private revoke: () => void;
+  /** The file's size: no dataset can hold more than it stores (compression aside). */
+  readonly fileBytes: number;
 
-  constructor(file: H5File, name: string, tmpPath: string | null) {
+  constructor(file: H5File, name: string, tmpPath: string | null, revoke: () => void = () => {}) {
     this.file = file;
     this.name = name;
     this.tmpPath = tmpPath;
+    this.revoke = revoke;
+    this.fileBytes = host.size(file.filename);
   }
 
   fail(path: string, expected: string): never {
     throw new H5adError(`${this.name}: ${path}: ${expected}`);
   }
 
-  private entity(path: string): unknown {
+  /** The object at `path`, or null when there is none. Links out of the file are refused first (checkLinks). */
+  entity(path: string): unknown {
     let e: unknown;
     try {
+      this.checkLinks(path);
       e = quiet(() => this.file.get(path));
     } catch (err) {
-      if (err instanceof H5adStuckError) this.fail(`/${path}`, err.message);
+      if (err instanceof H5adError) throw err;
       return null;
     }
     // h5wasm reads a dataset's header lazily (shape, dtype): read it once here, where a
     // corrupt header can still be reported as this file's problem
-    if (e instanceof h5wasm.Dataset)
+    if (e instanceof h5wasm.Dataset) {
+      let meta: H5Dataset["metadata"];
       try {
-        quiet(() => (e as H5Dataset).metadata);
+        meta = quiet(() => (e as H5Dataset).metadata);
       } catch (err) {
         this.fail(`/${path}`, `cannot read the dataset header (${(err as Error).message}); the file is corrupt`);
       }
+      const outside = meta.virtual_sources?.find((v) => v.file_name !== ".");
+      if (outside) this.fail(`/${path}`, `is a virtual dataset mapping data from '${outside.file_name}'; trialmix reads only the file it is given (data in other files is refused)`);
+    }
     return e;
+  }
+
+  /**
+   * Refuse a path that passes through an external link (to a missing file, a file that is not HDF5,
+   * this file itself or a valid other file alike): trialmix reads only the file it is given. Soft
+   * links are followed to their targets, which are checked the same way.
+   */
+  private checkLinks(path: string, hops = 0): void {
+    const parts = path.split("/").filter((x) => x.length > 0);
+    let p = "";
+    for (let i = 0; i < parts.length; i++) {
+      p += `/${parts[i]}`;
+      if (this.linksChecked.has(p)) continue;
+      const here = p;
+      const ext = quiet(() => this.file.get_external_link(here)) as { filename?: string; obj_path?: string } | null;
+      if (ext?.filename !== undefined)
+        this.fail(p, `is an external link to '${ext.filename}' (object ${ext.obj_path}); trialmix reads only the file it is given: external links are refused (copy the data into this file, e.g. with h5py)`);
+      const soft = quiet(() => this.file.get_link(here)) as string | null;
+      if (typeof soft === "string") {
+        if (hops >= 16) this.fail(p, "soft links form a loop");
+        const target = soft.startsWith("/") ? soft : `${p.slice(0, p.lastIndexOf("/"))}/${soft}`;
+        this.checkLinks(target, hops + 1);
+        // h5wasm reports a dangling soft link as a group: say what it is
+        if ((quiet(() => this.file.get_type(target)) as number) < 0) this.fail(p, `is a soft link to '${soft}', which does not exist`);
+        this.checkLinks([target, ...parts.slice(i + 1)].join("/"), hops + 1);
+        return;
+      }
+      this.linksChecked.add(p);
+    }
+  }
+
+  /** True when an object exists at `path` (links checked as entity() does). */
+  has(path: string): boolean {
+    return this.entity(path) !== null;
   }
 
   /** The members of a group; a corrupt link table is this file's problem (H5adError). */
@@ -318,6 +406,33 @@ export class H5ad implements DataSource {
     const bytes = n * Math.max(8, ds.metadata?.size ?? 8);
     if (!(bytes <= MAX_READ_BYTES))
       this.fail(ds.path, `declares shape [${(ds.shape ?? []).join(", ")}] (${(bytes / 2 ** 30).toFixed(1)} GiB in one read); refusing to allocate it: the header is corrupt or the file is too large for this reader`);
+    this.checkStored(ds);
+  }
+
+  /**
+   * Refuse a dataset that declares more values than the file can hold: its bytes against the file's
+   * size times the most its filters can compress (1 without compression; deflate stays under 1032:1;
+   * filters that can compress without bound are not checked). A chunked dataset declaring 2^33
+   * values with nothing written is a few KB: HDF5 would return fill values, and we would allocate.
+   */
+  checkStored(ds: H5Dataset): void {
+    const meta = ds.metadata;
+    if (meta.type !== 0 && meta.type !== 1) return; // numbers: strings and compounds are bounded by checkDeclared
+    const n = (ds.shape ?? []).reduce((a, b) => a * b, 1);
+    let ratio = 1;
+    for (const f of quiet(() => ds.filters) ?? []) {
+      if (f.id === 2 || f.id === 3) continue; // shuffle, fletcher32: no compression
+      ratio = f.id === 1 || f.id === 4 ? Math.max(ratio, 1100) : Infinity; // deflate, szip; others (lzf, lz4, bzip2, zstd, scale-offset, ...) unbounded
+    }
+    const bytes = n * meta.size;
+    if (bytes > this.fileBytes * ratio)
+      this.fail(ds.path, `declares ${n} values (${fmtBytes(bytes)}), more than the file (${fmtBytes(this.fileBytes)}) can hold: the values are not stored (the header is corrupt or hostile)`);
+  }
+
+  /** A dataset of numbers this reader converts exactly, or an error naming its dtype. */
+  requireNumbers(ds: H5Dataset, what: string, integerOnly = false): void {
+    if (!isReadableNumber(ds.metadata, integerOnly))
+      this.fail(ds.path, `has dtype ${dtypeName(ds.metadata)}; expected ${integerOnly ? "integers" : "integer or float"} (${what})`);
   }
 
   /** An `encoding-version` newer than the reader knows (a future anndata layout): H5adError. */
@@ -338,9 +453,10 @@ export class H5ad implements DataSource {
 
   read(ds: H5Dataset, range?: [number, number]): unknown {
     if (!range) this.checkDeclared(ds);
+    const shape = ds.shape ?? [];
+    if (!range && ds.metadata.type === 3 && shape.length === 1) return this.readText(ds, shape[0]);
     try {
       const n = range ? range[1] - range[0] : (ds.shape ?? []).reduce((a, b) => a * b, 1);
-      const shape = ds.shape ?? [];
       if (shape.length === 1 && heapReadable(ds)) {
         // numeric vectors through h5block, which checks HDF5's status (h5wasm's slice/value do not)
         const hb = new HeapBlocks();
@@ -354,8 +470,30 @@ export class H5ad implements DataSource {
       }
       return quiet(() => (range ? ds.slice([range]) : ds.value), n * Math.max(8, ds.metadata?.size ?? 8));
     } catch (err) {
-      this.fail(ds.path, `cannot read (${(err as Error).message}); the file may be truncated or corrupt`);
+      this.readFailed(ds, err);
     }
+  }
+
+  /** A 1-d string dataset, decoded as UTF-8 strictly: invalid bytes name the dataset and the value. */
+  private readText(ds: H5Dataset, n: number): string[] {
+    let r;
+    try {
+      r = readStrings(ds, n, quiet);
+    } catch (err) {
+      this.readFailed(ds, err);
+    }
+    if (r.bad)
+      this.fail(ds.path, `value ${r.bad.index + 1} of ${n} is not valid UTF-8 (bytes ${hexBytes(r.bad.bytes, 0, 4)}); text in an .h5ad must be UTF-8 (re-encode the labels, e.g. in pandas with .str.decode("latin-1"))`);
+    return r.values;
+  }
+
+  /** A failed read as this file's error: data stored in another file (refused) is named as such. */
+  private readFailed(ds: H5Dataset, err: unknown): never {
+    if (err instanceof H5adError) throw err;
+    const refused = host.takeRefused();
+    if (refused.length > 0)
+      this.fail(ds.path, `its data are stored in another file ('${refused[0]}'); trialmix reads only the file it is given (external storage is refused)`);
+    this.fail(ds.path, `cannot read (${(err as Error).message}); the file may be truncated or corrupt`);
   }
 
   private frameIndex(which: "obs" | "var"): string[] {
@@ -424,7 +562,9 @@ export class H5ad implements DataSource {
     if (e instanceof h5wasm.Group) {
       const g = e as H5Group;
       if (enc === "categorical") {
-        const codes = toInt32(this.read(this.dataset(`${path}/codes`, "categorical codes")));
+        const cods = this.dataset(`${path}/codes`, "categorical codes");
+        this.requireNumbers(cods, "categorical codes", true);
+        const codes = toInt32(this.read(cods));
         const cds = this.dataset(`${path}/categories`, "categorical categories");
         const categories = toStrings(this.read(cds));
         return this.categorical(name, codes, categories, truthyAttr(a["ordered"]), `/${path}`);
@@ -432,6 +572,11 @@ export class H5ad implements DataSource {
       if (enc === "nullable-integer" || enc === "nullable-boolean" || enc === "nullable-string-array") {
         const vds = this.dataset(`${path}/values`, `${enc} values`);
         const mds = this.dataset(`${path}/mask`, `${enc} mask`);
+        if (!isBoolEnum(mds.metadata)) this.requireNumbers(mds, `${enc} mask`, true);
+        if (enc === "nullable-integer" || (enc === "nullable-boolean" && !isBoolEnum(vds.metadata))) this.requireNumbers(vds, `${enc} values`);
+        const nv = vds.shape?.[0] ?? 0;
+        const nm = mds.shape?.[0] ?? 0;
+        if (nm !== nv) this.fail(`/${path}/mask`, `has ${nm} entries but ${path}/values has ${nv}: a mask must mark every value`);
         const mask = toFloat64(this.read(mds));
         if (enc === "nullable-string-array") {
           const raw = toStrings(this.read(vds));
@@ -458,6 +603,7 @@ export class H5ad implements DataSource {
     // legacy anndata 0.7: codes dataset + categories under __categories/<name>
     const legacyCats = this.entity(`${frame}/__categories/${name}`);
     if (legacyCats instanceof h5wasm.Dataset && meta.type === 0) {
+      this.requireNumbers(ds, "categorical codes", true);
       const codes = toInt32(this.read(ds));
       const categories = toStrings(this.read(legacyCats as H5Dataset));
       return this.categorical(name, codes, categories, truthyAttr(a["ordered"]), `/${path}`);
@@ -467,21 +613,19 @@ export class H5ad implements DataSource {
       return { name, kind: "string", values, nMissing: 0 };
     }
     if (meta.type === 8) {
-      const members = meta.enum_type?.members ?? {};
-      const keys = Object.keys(members).map((k) => k.toUpperCase());
-      if (!(keys.length === 2 && keys.includes("TRUE") && keys.includes("FALSE")))
-        this.fail(`/${path}`, `unsupported enum type (expected an HDF5 boolean enum FALSE/TRUE)`);
+      if (!isBoolEnum(meta)) this.fail(`/${path}`, `unsupported enum type (expected an HDF5 boolean enum FALSE/TRUE)`);
       const values = toFloat64(this.read(ds));
       return { name, kind: "bool", values, nMissing: 0 };
     }
     if (meta.type === 0 || meta.type === 1) {
       if (ds.shape && ds.shape.length !== 1) this.fail(`/${path}`, `expected a 1-d column, found shape [${ds.shape.join(", ")}]`);
+      this.requireNumbers(ds, "a numeric column");
       const values = toFloat64(this.read(ds));
       let nMissing = 0;
       for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) nMissing++;
       return { name, kind: meta.type === 0 ? "int" : "float", values, nMissing };
     }
-    this.fail(`/${path}`, `unsupported HDF5 datatype class ${meta.type} (expected numbers, strings or booleans)`);
+    this.fail(`/${path}`, `has dtype ${dtypeName(meta)}; expected numbers, strings or booleans`);
   }
 
   private categorical(name: string, codes: Int32Array, categories: string[], ordered: boolean, path: string): ObsColumn {
@@ -522,7 +666,8 @@ export class H5ad implements DataSource {
       const enc = strAttr(a["encoding-type"]);
       if (enc !== undefined && enc !== "array") this.fail(`/${path}`, `unknown matrix encoding '${enc}' (expected array)`);
       this.checkVersion(`/${path}`, enc, a);
-      if (ds.metadata.type !== 0 && ds.metadata.type !== 1) this.fail(`/${path}`, `expected a numeric matrix, found ${dtypeName(ds.metadata)}`);
+      this.requireNumbers(ds, "a numeric matrix");
+      this.checkStored(ds);
       return { encoding: "dense", dtype: dtypeName(ds.metadata), shape: [shape[0], shape[1]] };
     }
     let enc = strAttr(a["encoding-type"]);
@@ -533,11 +678,21 @@ export class H5ad implements DataSource {
     this.checkVersion(`/${path}`, enc, a);
     const shp = toFloat64(a["shape"] ?? a["h5sparse_shape"] ?? []);
     if (shp.length !== 2) this.fail(`/${path}`, "sparse matrix without a 2-element shape attribute");
+    if (!shp.every((x) => Number.isSafeInteger(x) && x >= 0)) this.fail(`/${path}`, `shape attribute [${Array.from(shp).join(", ")}] is not two counts`);
     const data = this.dataset(`${path}/data`, `${enc} data`);
-    this.dataset(`${path}/indices`, `${enc} indices`);
+    const indices = this.dataset(`${path}/indices`, `${enc} indices`);
     const indptr = this.dataset(`${path}/indptr`, `${enc} indptr`);
+    this.requireNumbers(data, `${enc} data`);
+    this.requireNumbers(indices, `${enc} indices`, true);
+    this.requireNumbers(indptr, `${enc} indptr`, true);
     const expectPtr = (enc === "csr_matrix" ? shp[0] : shp[1]) + 1;
     if ((indptr.shape?.[0] ?? 0) !== expectPtr) this.fail(`/${path}/indptr`, `expected ${expectPtr} entries, found ${indptr.shape?.[0]}`);
+    // the stored values as declared: as many indices as data, no more than the matrix has cells, and stored in the file
+    const nnz = data.shape?.length === 1 ? data.shape[0] : NaN;
+    if (!(nnz >= 0) || indices.shape?.length !== 1) this.fail(`/${path}`, "data and indices must be 1-d");
+    if (indices.shape[0] !== nnz) this.fail(`/${path}`, `indptr/indices/data lengths disagree (data has ${nnz} values, indices ${indices.shape[0]})`);
+    if (nnz > shp[0] * shp[1]) this.fail(`/${path}/data`, `declares ${nnz} stored values, more than the ${shp[0]} x ${shp[1]} matrix has cells: the header is corrupt`);
+    for (const ds of [data, indices, indptr]) this.checkStored(ds);
     return { encoding: enc, dtype: dtypeName(data.metadata), shape: [shp[0], shp[1]] };
   }
 
@@ -574,8 +729,7 @@ export class H5ad implements DataSource {
     try {
       f();
     } catch (err) {
-      if (err instanceof H5adError) throw err;
-      this.fail(ds.path, `cannot read (${(err as Error).message}); the file may be truncated or corrupt`);
+      this.readFailed(ds, err);
     }
   }
 
@@ -591,6 +745,7 @@ export class H5ad implements DataSource {
       if (!Number.isInteger(ptr[i]) || ptr[i] < (i > 0 ? ptr[i - 1] : 0))
         this.fail(`/${path}/indptr`, `entry ${i} (${ptr[i]}) ${i > 0 && ptr[i] < ptr[i - 1] ? `is below entry ${i - 1} (${ptr[i - 1]}): indptr must be non-decreasing` : "is not a valid offset"}`);
     const bound = info.encoding === "csr_matrix" ? nc : nr; // csr indices are columns, csc indices rows
+    const perValue = dds.metadata.size + ids.metadata.size;
     const slice = (a: number, b: number): [NumArray, Int32Array] => {
       if (b <= a) return [new Float32Array(0), new Int32Array(0)];
       let d: NumArray;
@@ -628,8 +783,12 @@ export class H5ad implements DataSource {
     // the blocks first, so that the heap buffers are sized once for the largest
     const plan: { a: number; b: number; chunk: (data: NumArray, indices: Int32Array) => MatrixChunk }[] = [];
     if (info.encoding === "csr_matrix") {
-      for (let r0 = 0; r0 < nr; r0 += step) {
-        const r1 = Math.min(nr, r0 + step);
+      // row blocks of `step` rows, split where their stored values would exceed MAX_BLOCK_BYTES
+      for (let r0 = 0, r1 = 0; r0 < nr; r0 = r1) {
+        r1 = Math.min(nr, r0 + step);
+        while (r1 > r0 + 1 && (ptr[r1] - ptr[r0]) * perValue > MAX_BLOCK_BYTES) r1 = r0 + Math.ceil((r1 - r0) / 2);
+        if ((ptr[r1] - ptr[r0]) * perValue > MAX_BLOCK_BYTES)
+          this.fail(`/${path}/indptr`, `row ${r0} declares ${ptr[r1] - ptr[r0]} stored values (${fmtBytes((ptr[r1] - ptr[r0]) * perValue)}), more than one read may hold (${fmtBytes(MAX_BLOCK_BYTES)})`);
         const a = ptr[r0];
         plan.push({
           a,
@@ -651,6 +810,8 @@ export class H5ad implements DataSource {
         while (j < want.length && want[j] === want[j - 1] + 1 && ptr[want[j] + 1] - ptr[want[i]] <= maxValues) j++;
         const c0 = want[i];
         const c1 = want[j - 1] + 1;
+        if ((ptr[c1] - ptr[c0]) * perValue > Math.max(MAX_BLOCK_BYTES, maxValues * perValue))
+          this.fail(`/${path}/indptr`, `column ${c0} declares ${ptr[c1] - ptr[c0]} stored values (${fmtBytes((ptr[c1] - ptr[c0]) * perValue)}), more than one read may hold`);
         const a = ptr[c0];
         plan.push({
           a,
@@ -683,6 +844,8 @@ export class H5ad implements DataSource {
     } catch {
       /* already closed, or the library gave up on the file */
     }
+    this.revoke();
+    this.revoke = () => {};
     if (this.tmpPath) {
       host.remove(this.tmpPath);
       this.tmpPath = null;
@@ -701,9 +864,8 @@ export function readH5ad(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: R
   if (typeof pathOrBytes === "string") {
     path = pathOrBytes;
     name = opts.name ?? pathOrBytes;
-    const st = host.stat(path);
-    if (st === "missing") throw new H5adError(`${name}: cannot open: no such file`);
-    if (st !== "file") throw new H5adError(`${name}: cannot open: not a regular file`);
+    const why = host.check(path);
+    if (why !== null) throw new H5adError(`${name}: cannot open: ${why}${why.startsWith("it is") ? "; expected a regular file" : ""}`);
     if (opts.owned) tmp = path;
   } else {
     const bytes = pathOrBytes instanceof Uint8Array ? pathOrBytes : new Uint8Array(pathOrBytes);
@@ -711,7 +873,9 @@ export function readH5ad(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: R
     tmp = host.writeTemp(bytes);
     path = tmp;
   }
+  const revoke = host.allow(path); // HDF5 may open this file and no other (external links, external storage)
   const cleanup = (): void => {
+    revoke();
     if (tmp) host.remove(tmp);
   };
   if (!hasHdf5Signature(path)) {
@@ -729,7 +893,7 @@ export function readH5ad(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: R
     cleanup();
     throw new H5adError(`${name}: HDF5 library cannot open the file; it is truncated or corrupt`);
   }
-  const ad = new H5ad(file, name, tmp);
+  const ad = new H5ad(file, name, tmp, revoke);
   try {
     // fail early on files that are HDF5 but not AnnData
     ad.group("obs", "an AnnData obs dataframe");
@@ -761,7 +925,7 @@ export function inspectH5ad(file: string | Uint8Array | ArrayBuffer | H5ad): Ins
   const ad = file instanceof H5ad ? file : readH5ad(file);
   try {
     let X: InspectResult["X"] = null;
-    if (quiet(() => { try { return ad.file.get("X"); } catch { return null; } })) {
+    if (ad.has("X")) {
       const mi = ad.matrixInfo();
       X = { encoding: mi.encoding, dtype: mi.dtype };
     }

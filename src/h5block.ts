@@ -3,20 +3,25 @@
 // every block out of its heap into a new array, and on a VM fresh pages are the dearest part).
 import { h5heap } from "./h5wasm-node.js";
 import type { NumArray } from "./h5ad.js";
+import { utf8Strict } from "./text.js";
 
 /** The parts of h5wasm's Emscripten module read into here (its heap, malloc, the raw read). */
 export interface H5Heap {
   HEAPU8: Uint8Array;
   _malloc(bytes: number): number;
   _free(ptr: number): void;
-  get_dataset_data(fileId: bigint, path: string, count: bigint[], offset: bigint[], strides: bigint[], ptr: bigint): number;
+  get_dataset_data(fileId: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, strides: bigint[] | null, ptr: bigint): number;
+  reclaim_vlen_memory(fileId: bigint, path: string, attr: string, ptr: bigint): number;
 }
+
+/** The most one buffer on h5wasm's heap may take (its heap is capped at 2 GiB; a size past 2^32 would wrap in wasm32's malloc). */
+export const MAX_HEAP_BLOCK = 2 ** 30;
 
 /** What a dataset must offer (h5wasm's Dataset). */
 export interface HeapDataset {
   file_id: bigint;
   path: string;
-  metadata: { type: number; size: number; signed: boolean };
+  metadata: { type: number; size: number; signed: boolean; vlen?: boolean };
 }
 
 type ViewCtor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => NumArray | BigInt64Array | BigUint64Array;
@@ -55,6 +60,7 @@ export class HeapBlocks {
     const m = h5heap();
     if (s) m._free(s.ptr);
     const want = Math.max(8, bytes);
+    if (!(want <= MAX_HEAP_BLOCK)) throw new Error(`a read of ${(want / 2 ** 30).toFixed(1)} GiB is more than one block may hold (${MAX_HEAP_BLOCK / 2 ** 30} GiB)`);
     const ptr = m._malloc(want);
     if (!ptr) throw new Error(`cannot allocate ${want} bytes on h5wasm's heap`);
     this.slots[slot] = { ptr, bytes: want, len: 0, ctor: null };
@@ -99,5 +105,55 @@ export class HeapBlocks {
     const m = h5heap();
     for (const s of this.slots) if (s) m._free(s.ptr);
     this.slots = [];
+  }
+}
+
+/** A string dataset's values decoded as UTF-8 strictly; `bad` is the first value whose bytes are not UTF-8. */
+export interface StringValues {
+  values: string[];
+  bad?: { index: number; bytes: Uint8Array };
+}
+
+/**
+ * All `n` values of a 1-d string dataset (fixed-length or variable-length), decoded as strict UTF-8
+ * from the raw bytes (h5wasm's own decoding replaces invalid bytes with U+FFFD, which merges labels).
+ */
+export function readStrings(ds: HeapDataset, n: number, run: (f: () => void, bytes: number) => void): StringValues {
+  const m = h5heap();
+  const { size, vlen } = ds.metadata;
+  const bytes = Math.max(8, n * size);
+  if (!(bytes <= MAX_HEAP_BLOCK)) throw new Error(`${n} strings are more than one read may hold`);
+  const ptr = m._malloc(bytes);
+  if (!ptr) throw new Error(`cannot allocate ${bytes} bytes on h5wasm's heap`);
+  let read = false;
+  try {
+    run(() => {
+      const status = m.get_dataset_data(ds.file_id, ds.path, null, null, null, BigInt(ptr));
+      if (status < 0) throw new Error(`HDF5 could not read the strings (status ${status})`);
+      read = true;
+    }, bytes);
+    const heap = m.HEAPU8;
+    const values = new Array<string>(n);
+    let bad: StringValues["bad"];
+    for (let i = 0; i < n; i++) {
+      let b: Uint8Array;
+      if (vlen) {
+        const p = new DataView(heap.buffer, ptr + 4 * i, 4).getUint32(0, true);
+        b = p === 0 ? new Uint8Array(0) : heap.subarray(p, heap.indexOf(0, p));
+      } else {
+        b = heap.subarray(ptr + i * size, ptr + (i + 1) * size);
+        const z = b.indexOf(0);
+        if (z >= 0) b = b.subarray(0, z);
+      }
+      const s = utf8Strict(b);
+      if (s === null) {
+        bad ??= { index: i, bytes: b.slice() };
+        values[i] = "";
+      } else values[i] = s;
+    }
+    return { values, bad };
+  } finally {
+    if (read && vlen) m.reclaim_vlen_memory(ds.file_id, ds.path, "", BigInt(ptr));
+    m._free(ptr);
   }
 }

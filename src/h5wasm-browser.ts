@@ -18,13 +18,31 @@ interface EmFS {
   unlink(path: string): void;
   stat(path: string): { size: number; mode: number };
   isFile(mode: number): boolean;
-  open(path: string, flags: string): unknown;
+  open(path: string, flags: string | number, mode?: number): unknown;
+  ErrnoError: new (errno: number) => Error;
   read(stream: unknown, buf: Uint8Array, offset: number, length: number, position: number): number;
   close(stream: unknown): void;
   filesystems: { MEMFS: unknown; WORKERFS?: unknown };
 }
 
 let FS: EmFS | null = null;
+
+// The files HDF5 may open (as in h5wasm-node.ts): an external link, a virtual dataset's source or an
+// external raw-data file cannot make it read another file of this page's file system.
+const allowed = new Map<string, number>();
+const refused: string[] = [];
+let gated = 0; // while trialmix's calls run (host.mute() to its release)
+
+function gate(fs: EmFS): void {
+  const open = fs.open;
+  fs.open = function (this: EmFS, path: string, flags: string | number, mode?: number) {
+    if (gated > 0 && !allowed.has(String(path)) && !String(path).startsWith("/dev/")) {
+      refused.push(String(path));
+      throw new fs.ErrnoError(2); // EACCES in Emscripten's numbering
+    }
+    return open.call(this, path, flags, mode);
+  };
+}
 let heap: H5Heap | null = null;
 
 /** h5wasm's module (after h5wasmReady). */
@@ -39,6 +57,7 @@ export function h5wasmReady(): Promise<void> {
   readyPromise ??= (h5wasm.ready as unknown as Promise<{ FS: EmFS } & H5Heap>).then((m) => {
     FS = m.FS;
     heap = m;
+    gate(FS);
     try {
       FS.mkdir("/tmp");
     } catch {
@@ -74,17 +93,47 @@ export function mountFile(file: File): string {
 }
 
 export const host = {
-  /** HDF5 prints its error stack through Emscripten's console binding; nothing to mute here. */
+  /**
+   * Mute HDF5's diagnostic stack (written to fd 2, which Emscripten sends to console.error) until the
+   * returned function is called: the page's console gets the one-line error, not the dump. Meanwhile
+   * HDF5 may open only allowed files.
+   */
   mute(): () => void {
-    return () => {};
+    gated++;
+    const s = (fsOrThrow() as unknown as { getStream(fd: number): { tty?: { ops: object } } | null }).getStream(2);
+    const tty = s?.tty;
+    const ops = tty?.ops;
+    if (tty) tty.ops = { put_char() {}, fsync() {} };
+    return () => {
+      gated--;
+      if (tty && ops) tty.ops = ops;
+    };
   },
 
-  stat(path: string): "file" | "missing" | "other" {
+  allow(path: string): () => void {
+    allowed.set(path, (allowed.get(path) ?? 0) + 1);
+    return () => {
+      const k = (allowed.get(path) ?? 1) - 1;
+      if (k > 0) allowed.set(path, k);
+      else allowed.delete(path);
+    };
+  },
+
+  takeRefused(): string[] {
+    return refused.splice(0);
+  },
+
+  size(path: string): number {
+    return fsOrThrow().stat(path).size;
+  },
+
+  /** null for a regular file; otherwise why it cannot be opened. */
+  check(path: string): string | null {
     const fs = fsOrThrow();
     try {
-      return fs.isFile(fs.stat(path).mode) ? "file" : "other";
+      return fs.isFile(fs.stat(path).mode) ? null : "it is not a regular file";
     } catch {
-      return "missing";
+      return "no such file";
     }
   },
 

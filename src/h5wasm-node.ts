@@ -6,6 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import nodePath from "node:path";
 import h5wasm from "h5wasm/node";
+import { notRegularFile, addressSpaceLimit } from "./files.js";
+import { TrialmixRunError } from "./errors.js";
 
 import type { H5Heap } from "./h5block.js";
 
@@ -13,7 +15,31 @@ export { h5wasm };
 
 // The wasm module is initialised once, when this module is imported (top-level await), so
 // that readH5ad can be synchronous.
-const module = (await h5wasm.ready) as unknown as H5Heap;
+const module = await load();
+
+/**
+ * h5wasm's module, or one line saying why it cannot start. Under an address-space limit (ulimit -v)
+ * V8 cannot reserve the guard regions of a WebAssembly memory (10 GiB each) and Emscripten's
+ * fallback fails with an unrelated TypeError; its own messages are muted meanwhile.
+ */
+async function load(): Promise<H5Heap> {
+  const stderr = process.stderr as unknown as { write: (...a: unknown[]) => boolean };
+  const write = stderr.write;
+  stderr.write = () => true;
+  try {
+    return (await h5wasm.ready) as unknown as H5Heap;
+  } catch (e) {
+    const limited = Number.isFinite(addressSpaceLimit()) && !process.execArgv.includes("--disable-wasm-trap-handler");
+    // Emscripten's fallback after a failed instantiation throws an unrelated TypeError: name the cause instead
+    const why = limited && !(e instanceof RangeError) ? "its WebAssembly memory could not be reserved" : ((e as Error)?.message ?? String(e));
+    throw new TrialmixRunError(
+      `cannot start the HDF5 reader (h5wasm): ${why}` +
+        (limited ? "; the address space is limited (ulimit -v): run node with --disable-wasm-trap-handler (the trialmix command does)" : ""),
+    );
+  } finally {
+    stderr.write = write;
+  }
+}
 
 /** h5wasm's module (initialised). */
 export function h5heap(): H5Heap {
@@ -22,15 +48,38 @@ export function h5heap(): H5Heap {
 
 let tmpCounter = 0;
 
+// The files HDF5 may open while trialmix reads (host.mute() to its release): those readH5ad was
+// given. Every open() of the wasm module goes through Emscripten's FS.open, so an external link, a
+// virtual dataset's source or a dataset whose raw data is stored in another file (HDF5's external
+// file list, which can name any path) cannot make it read a file it was not handed. Outside
+// trialmix's calls the module is left as it is (a program may use h5wasm itself). Refused paths are
+// recorded, for the message of the read that failed.
+const allowed = new Map<string, number>();
+const refused: string[] = [];
+let gated = 0;
+{
+  const FS = (module as unknown as { FS: { open: (...a: unknown[]) => unknown; ErrnoError: new (errno: number) => Error } }).FS;
+  const open = FS.open;
+  FS.open = function (path: unknown, ...rest: unknown[]) {
+    const p = nodePath.resolve(String(path));
+    if (gated > 0 && !allowed.has(p) && !p.endsWith(".so")) {
+      refused.push(p);
+      throw new FS.ErrnoError(2); // EACCES in Emscripten's numbering
+    }
+    return open.call(this, path, ...rest);
+  };
+}
+
 export const host = {
   /**
    * Mute the wasm module's own printing until the returned function is called: HDF5's diagnostic
    * stack (written to fd 2) and Emscripten's abort and invalid-UTF-8 messages (console.error, bound
    * when h5wasm loaded, so muted at process.stderr). A corrupt file's problem reaches the user as one
    * H5adError line instead. The caller unmutes in a finally outside any time-limited call (a timeout
-   * ends the call without running its finally blocks).
+   * ends the call without running its finally blocks). Meanwhile HDF5 may open only allowed files.
    */
   mute(): () => void {
+    gated++;
     const f = fs as unknown as { writeSync: (...a: unknown[]) => number };
     const orig = f.writeSync;
     f.writeSync = function (fd: unknown, ...rest: unknown[]): number {
@@ -45,18 +94,36 @@ export const host = {
     const origWrite = stderr.write;
     stderr.write = () => true;
     return () => {
+      gated--;
       f.writeSync = orig;
       stderr.write = origWrite;
     };
   },
 
-  /** "file", "missing" or "other" (a folder, a device). */
-  stat(path: string): "file" | "missing" | "other" {
-    try {
-      return fs.statSync(path).isFile() ? "file" : "other";
-    } catch {
-      return "missing";
-    }
+  /** Let HDF5 open `path` until the returned function is called. */
+  allow(path: string): () => void {
+    const p = nodePath.resolve(path);
+    allowed.set(p, (allowed.get(p) ?? 0) + 1);
+    return () => {
+      const k = (allowed.get(p) ?? 1) - 1;
+      if (k > 0) allowed.set(p, k);
+      else allowed.delete(p);
+    };
+  },
+
+  /** The paths HDF5 tried to open and was refused since the last call (and forget them). */
+  takeRefused(): string[] {
+    return refused.splice(0);
+  },
+
+  /** The size of a file in bytes. */
+  size(path: string): number {
+    return fs.statSync(path).size;
+  },
+
+  /** null for a regular file; otherwise why it cannot be opened ("no such file", "it is a named pipe (FIFO)", a symlink loop). */
+  check(path: string): string | null {
+    return notRegularFile(path);
   },
 
   /** fn with the file's size and a reader of bytes at an offset (the file is closed afterwards). */

@@ -1,14 +1,13 @@
 // Scans on worker threads (Node only: kept out of api.ts, which is also bundled for browsers).
-import { availableParallelism, cpus } from "node:os";
 import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
-import { FitPool, type BlockSource } from "./pool.js";
+import { FitPool, coreCount, checkThreads, type BlockSource } from "./pool.js";
 import { FEATURE_BLOCK, MIN_PARALLEL_BLOCK } from "./columns.js";
 import { frameOf, mixedOptions, didTable, mergeTables, compareOptions, withFrameWarnings, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
 import type { AnalysisFrame } from "./types.js";
 
 /** Worker threads when none are asked for: every core. */
 export function defaultThreads(): number {
-  return availableParallelism?.() ?? cpus().length;
+  return coreCount();
 }
 
 /**
@@ -17,6 +16,7 @@ export function defaultThreads(): number {
  */
 export async function fitMixedTableParallel(frame: AnalysisFrame, opts: MixedOptions, pool: FitPool | number, onProgress?: Progress): Promise<MixedTable> {
   const threads = typeof pool === "number" ? pool : pool.threads;
+  checkThreads(threads);
   // a few blocks per worker, so that the workers finish together
   const scan = prepareScan(frame, opts, Math.max(MIN_PARALLEL_BLOCK, Math.min(FEATURE_BLOCK, Math.ceil(frame.features.length / (4 * threads)))));
   if (scan.blocks.length <= 1 || (typeof pool === "number" && pool <= 1)) return fitMixedTable(frame, opts, onProgress);
@@ -46,6 +46,7 @@ export async function fitMixedTableParallel(frame: AnalysisFrame, opts: MixedOpt
 /** A pool for a scan's options (none for one thread); started before the file is read, so it boots meanwhile. */
 function poolFor(opts: ScanOptions): FitPool | null {
   const threads = opts.threads ?? defaultThreads();
+  checkThreads(threads);
   return threads > 1 ? new FitPool(threads) : null;
 }
 

@@ -2,9 +2,29 @@
 // back by block index, so the table is identical to the single-threaded run, in the same order.
 import { Worker } from "node:worker_threads";
 import { existsSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { THREADS_PER_CORE } from "./columns.js";
+import { TrialmixInputError } from "./errors.js";
 import { fileURLToPath } from "node:url";
 import type { BatchDesign, BatchFit, KernelOptions } from "./types.js";
 import type { FitReply } from "./fit-worker.js";
+
+/** Every core (the default number of worker threads). */
+export function coreCount(): number {
+  return availableParallelism?.() ?? cpus().length;
+}
+
+/** The most worker threads a scan may start: THREADS_PER_CORE per core (each holds a V8 isolate and a kernel). */
+export function maxThreads(): number {
+  return THREADS_PER_CORE * coreCount();
+}
+
+/** A thread count must be a whole number in 1..maxThreads(): checked before any worker starts. */
+export function checkThreads(threads: number): void {
+  const max = maxThreads();
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= max))
+    throw new TrialmixInputError(`threads (--threads) must be a whole number from 1 to ${max} (${THREADS_PER_CORE} per core), got ${threads}`);
+}
 
 /** dist/fit-worker.js beside this module, or the built one when running from src/ (tests). */
 function workerPath(): string {
@@ -19,11 +39,14 @@ function workerPath(): string {
  * The parent's node flags for the workers, without --input-type (a worker is a file: node refuses the
  * flag there, so a scan started from `node --input-type=module -e ...` could not start its workers).
  */
+/** Flags that apply to the whole process: a worker's execArgv may not repeat them (they hold for the workers anyway). */
+const PROCESS_WIDE = new Set(["--disable-wasm-trap-handler"]);
+
 export function workerExecArgv(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--input-type") i++; // and its value
-    else if (!argv[i].startsWith("--input-type=")) out.push(argv[i]);
+    else if (!argv[i].startsWith("--input-type=") && !PROCESS_WIDE.has(argv[i])) out.push(argv[i]);
   }
   return out;
 }
@@ -42,6 +65,7 @@ export class FitPool {
   private readonly workers: Worker[];
 
   constructor(readonly threads: number) {
+    checkThreads(threads);
     const path = workerPath();
     const execArgv = workerExecArgv(process.execArgv);
     this.workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(path, { execArgv }));
@@ -86,6 +110,7 @@ export class FitPool {
 
 /** One-off: a pool for these blocks, closed afterwards. */
 export async function fitBlocksParallel(design: BatchDesign, blocks: Float64Array[], opts: KernelOptions, threads: number, onBlock?: (index: number) => void): Promise<BlockResult[]> {
+  checkThreads(threads);
   const pool = new FitPool(Math.min(threads, blocks.length));
   try {
     return await pool.fit(design, blocks, opts, onBlock);

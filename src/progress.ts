@@ -8,7 +8,8 @@ export interface ProgressBar {
 /** Start drawing only after `delayMs`, so short scans print nothing. */
 export function progressBar(label: string, opts: { quiet?: boolean; delayMs?: number } = {}): ProgressBar {
   const stream = process.stderr;
-  const enabled = !opts.quiet && stream.isTTY === true;
+  // TRIALMIX_STDERR_TTY=1: stderr reaches a terminal through a parent that relays it (runUnderLimit)
+  const enabled = !opts.quiet && (stream.isTTY === true || process.env.TRIALMIX_STDERR_TTY === "1");
   const t0 = Date.now();
   const delay = opts.delayMs ?? 1000;
   let drawn = false;

@@ -2,50 +2,76 @@
 // numeric column per feature) exposed through the same DataSource interface as .h5ad files,
 // so both enter buildFrame the same way. A table has no matrix: its features are its numeric
 // columns (obs columns), and defaultFeatures() picks all numeric non-design columns.
-import { readFileSync } from "node:fs";
-import { parseDelimited, parseNumber } from "./csv.js";
+import { scanCells, cellNumber, decimalAt, isMissingToken } from "./csv.js";
 import { TrialmixInputError } from "./errors.js";
+import { readRegularFile } from "./files.js";
+import { utf8Strict, firstInvalidUtf8, hexBytes } from "./text.js";
 import { readH5ad, type DataSource, type MatrixChunk, type MatrixInfo, type ObsColumn } from "./h5ad.js";
 
 const BOOL_T = new Set(["true", "false"]);
 
-function isMissing(s: string): boolean {
-  const t = s.trim();
-  return t === "" || t === "NA" || t === "NaN" || t === "nan";
+/** Largest CSV/TSV table, read whole (V8's longest string is ~512 MiB; larger data belongs in an .h5ad, which is streamed). */
+export const MAX_TABLE_BYTES = 512 * 2 ** 20;
+
+/**
+ * A table's cells as positions in its text, row-major (`pos[2k]`, `pos[2k + 1]` for cell k = i x nCols
+ * + j): no string per cell (a wide or long table has millions, and kept strings are what the garbage
+ * collector spends its time on). A quoted cell is `-(q + 1)` into `quoted` (its unescaped text).
+ */
+export interface TableCells {
+  text: string;
+  nRows: number;
+  pos: Int32Array;
+  quoted: string[];
 }
 
-/** Infer a column's kind as pandas' read_csv would: bool (True/False), int, float, else string. */
-function inferColumn(name: string, raw: string[]): ObsColumn {
+function cellText(c: TableCells, k: number): string {
+  const a = c.pos[2 * k];
+  return a < 0 ? c.quoted[-a - 1] : c.text.slice(a, c.pos[2 * k + 1]);
+}
+
+/**
+ * Infer column j's kind as pandas' read_csv would: int, float, bool (True/False), else string.
+ * pandas' default NA tokens (NA, N/A, NaN, null, None, "", ...) are missing in every kind; a
+ * number is decimal (0x10 is text, as in pandas, so its column is not numeric).
+ */
+function inferColumn(name: string, c: TableCells, j: number, nCols: number): ObsColumn {
+  const n = c.nRows;
+  const values = new Float64Array(n);
   let nMissing = 0;
-  let numeric = true;
   let integer = true;
+  let numeric = true;
+  for (let i = 0, k = j; i < n; i++, k += nCols) {
+    const a = c.pos[2 * k];
+    let x = a >= 0 ? decimalAt(c.text, a, c.pos[2 * k + 1]) : undefined;
+    if (x === undefined) x = cellNumber(cellText(c, k));
+    if (x === undefined) {
+      numeric = false;
+      break;
+    }
+    if (x !== x) nMissing++;
+    else if (integer && !Number.isInteger(x)) integer = false;
+    values[i] = x;
+  }
+  if (numeric && nMissing < n) return { name, kind: integer && nMissing === 0 ? "int" : "float", values, nMissing };
+  const strs = new Array<string | null>(n);
+  nMissing = 0;
   let bool = true;
-  let any = false;
-  for (const s of raw) {
-    if (isMissing(s)) {
+  for (let i = 0, k = j; i < n; i++, k += nCols) {
+    const s = cellText(c, k);
+    if (isMissingToken(s)) {
+      strs[i] = null;
+      values[i] = NaN;
       nMissing++;
-      continue;
+    } else {
+      strs[i] = s;
+      const t = s.trim().toLowerCase();
+      if (bool && BOOL_T.has(t)) values[i] = t === "true" ? 1 : 0;
+      else bool = false;
     }
-    any = true;
-    const t = s.trim();
-    if (bool && !BOOL_T.has(t.toLowerCase())) bool = false;
-    if (numeric) {
-      const x = parseNumber(t);
-      if (Number.isNaN(x)) numeric = false;
-      else if (!Number.isInteger(x)) integer = false;
-    }
-    if (!numeric && !bool) break;
   }
-  if (any && bool) {
-    const values = Float64Array.from(raw, (s) => (isMissing(s) ? NaN : s.trim().toLowerCase() === "true" ? 1 : 0));
-    return { name, kind: "bool", values, nMissing };
-  }
-  if (any && numeric) {
-    const values = Float64Array.from(raw, (s) => parseNumber(s));
-    return { name, kind: integer && nMissing === 0 ? "int" : "float", values, nMissing };
-  }
-  const values = raw.map((s) => (s === "" ? null : s));
-  return { name, kind: "string", values, nMissing: values.filter((v) => v === null).length };
+  if (bool && nMissing < n) return { name, kind: "bool", values, nMissing };
+  return { name, kind: "string", values: strs, nMissing };
 }
 
 export class TableSource implements DataSource {
@@ -55,24 +81,20 @@ export class TableSource implements DataSource {
   readonly nVars = 0;
   readonly varNames: string[] = [];
   readonly layers: string[] = [];
-  private raw: string[][];
+  private cells: TableCells;
+  private index = new Map<string, number>(); // column name -> position (a lookup per column must not scan the header)
   private cache = new Map<string, ObsColumn>();
 
-  constructor(header: string[], rows: string[][], name = "<table>") {
+  constructor(header: string[], cells: TableCells, name = "<table>") {
     this.name = name;
-    const seen = new Set<string>();
-    for (const h of header) {
-      if (seen.has(h)) throw new TrialmixInputError(`${name}: duplicate column '${h}' in the header`);
-      seen.add(h);
-    }
     if (header.length === 0) throw new TrialmixInputError(`${name}: empty table (no header)`);
-    rows.forEach((r, i) => {
-      if (r.length !== header.length)
-        throw new TrialmixInputError(`${name}: line ${i + 2} has ${r.length} fields, the header has ${header.length}`);
+    header.forEach((h, j) => {
+      if (this.index.has(h)) throw new TrialmixInputError(`${name}: duplicate column '${h}' in the header`);
+      this.index.set(h, j);
     });
     this.obsColumns = header.slice();
-    this.nObs = rows.length;
-    this.raw = rows;
+    this.nObs = cells.nRows;
+    this.cells = cells;
   }
 
   get obsNames(): string[] {
@@ -82,12 +104,9 @@ export class TableSource implements DataSource {
   obsColumn(name: string): ObsColumn {
     let c = this.cache.get(name);
     if (!c) {
-      const j = this.obsColumns.indexOf(name);
-      if (j < 0) throw new TrialmixInputError(`${this.name}: column '${name}' not found; available columns: ${this.obsColumns.join(", ")}`);
-      c = inferColumn(
-        name,
-        this.raw.map((r) => r[j]),
-      );
+      const j = this.index.get(name);
+      if (j === undefined) throw new TrialmixInputError(`${this.name}: column '${name}' not found; available columns: ${this.obsColumns.join(", ")}`);
+      c = inferColumn(name, this.cells, j, this.obsColumns.length);
       this.cache.set(name, c);
     }
     return c;
@@ -102,28 +121,96 @@ export class TableSource implements DataSource {
   }
 
   close(): void {
-    this.raw = [];
+    this.cells = { text: "", nRows: 0, pos: new Int32Array(0), quoted: [] };
     this.cache.clear();
   }
 }
 
-/** Parse CSV/TSV text into a TableSource (sep: "," or "\t"). */
+/** Parse CSV/TSV text into a TableSource (sep: "," or "\t"); cells are kept as positions in the text. */
 export function tableFromText(text: string, sep = ",", name = "<table>"): TableSource {
-  const { header, rows } = parseDelimited(text, sep);
-  return new TableSource(header, rows, name);
+  let header: string[] | null = null;
+  let pending: string[] = []; // the header's cells until the first record ends
+  let pos = new Int32Array(1 << 12);
+  let len = 0;
+  let start = 0; // where the current record's cells begin in pos
+  const quoted: string[] = [];
+  let nRows = 0;
+  const push = (a: number, b: number): void => {
+    if (len + 2 > pos.length) {
+      const bigger = new Int32Array(pos.length * 2);
+      bigger.set(pos);
+      pos = bigger;
+    }
+    pos[len++] = a;
+    pos[len++] = b;
+  };
+  try {
+    scanCells(text, sep, {
+      cell: (a, b) => (header === null ? void pending.push(text.slice(a, b)) : push(a, b)),
+      quoted: (v) => {
+        if (header === null) pending.push(v);
+        else {
+          quoted.push(v);
+          push(-quoted.length, 0);
+        }
+      },
+      end: (count, line, blank) => {
+        if (header === null) {
+          if (!blank) header = pending;
+          pending = [];
+          return;
+        }
+        if (blank) len = start;
+        else if (count !== header.length) throw new TrialmixInputError(`line ${line} has ${count} fields, the header has ${header.length}`);
+        else nRows++;
+        start = len;
+      },
+    });
+  } catch (e) {
+    if (e instanceof TrialmixInputError) throw new TrialmixInputError(`${name}: ${e.message}`);
+    throw e;
+  }
+  return new TableSource(header ?? [], { text, nRows, pos: pos.subarray(0, len), quoted }, name);
 }
 
-/** Read a .csv / .tsv (.tab, .txt = tab) long table; `sep` (or opts.sep) overrides the extension. */
+/** CSV/TSV bytes (UTF-8, strictly: invalid bytes are an error naming the line and column) into a TableSource. */
+export function tableFromBytes(bytes: Uint8Array, sep = ",", name = "<table>"): TableSource {
+  const text = utf8Strict(bytes);
+  if (text === null) throw invalidUtf8(bytes, sep, name);
+  return tableFromText(text, sep, name);
+}
+
+/** Where the first invalid byte is: its line, and the column by the header (separators counted, quotes ignored). */
+function invalidUtf8(bytes: Uint8Array, sep: string, name: string): TrialmixInputError {
+  const at = Math.max(0, firstInvalidUtf8(bytes));
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < at; i++)
+    if (bytes[i] === 10) {
+      line++;
+      start = i + 1;
+    }
+  const s = sep.charCodeAt(0);
+  let field = 0;
+  for (let i = start; i < at; i++) if (bytes[i] === s) field++;
+  const nl = bytes.indexOf(10);
+  const header = new TextDecoder().decode(bytes.subarray(0, nl < 0 ? bytes.length : nl)).replace(/\r$/, "").split(sep);
+  const col = line === 1 ? "the header" : header[field] !== undefined ? `column '${header[field].replace(/^"|"$/g, "")}'` : `field ${field + 1}`;
+  return new TrialmixInputError(
+    `${name}: line ${line}, ${col}: invalid UTF-8 (bytes ${hexBytes(bytes, at)}); text must be UTF-8 (re-save the file as UTF-8, e.g. iconv -f latin1 -t utf-8)`,
+  );
+}
+
+/** The separator a file name implies: tab for .tsv/.tab/.txt, else comma. */
+export function separatorFor(name: string): string {
+  return /\.(tsv|tab|txt)$/i.test(name) ? "\t" : ",";
+}
+
+/** Read a .csv / .tsv (.tab, .txt = tab) long table; `sep` (or opts.sep) overrides the extension. A regular file of at most 512 MiB. */
 export function readTable(path: string, sepOrOpts: string | { sep?: string } = {}): TableSource {
   const opts = typeof sepOrOpts === "string" ? { sep: sepOrOpts } : sepOrOpts;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new TrialmixInputError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  const sep = opts.sep ?? (/\.(tsv|tab|txt)$/i.test(path) ? "\t" : ",");
-  return tableFromText(text, sep, path);
+  const bytes = readRegularFile(path, MAX_TABLE_BYTES);
+  return tableFromBytes(bytes, opts.sep ?? separatorFor(path), path);
 }
 
 /** Open an input for buildFrame: `.h5ad` / `.h5` via readH5ad, anything else as a CSV/TSV long table. */

@@ -40,6 +40,7 @@ suite("browser build (dist-web) in headless Chromium", () => {
   let browser: Browser | undefined;
   let page: Page;
   const pageErrors: string[] = [];
+  const consoleText: string[] = []; // the page's and its workers' console (HDF5's diagnostic dumps must not reach it)
 
   beforeAll(async () => {
     if (!haveChromium)
@@ -59,6 +60,8 @@ suite("browser build (dist-web) in headless Chromium", () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROME_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("console", (m) => consoleText.push(m.text()));
+    page.on("worker", (w) => (w as unknown as { on(e: "console", f: (m: { text(): string }) => void): void }).on("console", (m) => consoleText.push(m.text())));
     await page.goto(url);
   }, 120_000);
 
@@ -310,5 +313,51 @@ suite("browser build (dist-web) in headless Chromium", () => {
     expect(msg).toMatch(/not-anndata\.h5ad: not an HDF5 file/);
     expect(msg.split("\n").length).toBe(1);
     await page.screenshot({ path: join(artifacts, "web-error.png"), fullPage: true });
+  }, 60_000);
+
+  /** Open a file in the page and run the mixed scan with the form's defaults; the error box's text, or "" when the table came. */
+  async function openAndRun(path: string): Promise<string> {
+    await page.evaluate("document.getElementById('error').hidden = true");
+    await page.getByTestId("file-input").setInputFiles(path);
+    const err = page.getByTestId("error");
+    await Promise.race([page.getByTestId("run").waitFor({ state: "visible", timeout: 30_000 }), err.waitFor({ state: "visible", timeout: 30_000 })]);
+    if (await err.isVisible()) return (await err.textContent()) ?? "";
+    await page.getByTestId("threads").fill("1");
+    await page.evaluate("document.querySelector('[data-testid=summary]').removeAttribute('data-ms')");
+    await page.getByTestId("run").click();
+    await Promise.race([err.waitFor({ state: "visible", timeout: 30_000 }), page.locator("[data-testid=summary][data-ms]").waitFor({ state: "attached", timeout: 30_000 })]);
+    return (await err.isVisible()) ? ((await err.textContent()) ?? "") : "";
+  }
+
+  it("hostile files in the page (issue 12): one clear error each, and no HDF5 dump in the console", async () => {
+    const H = join(root, "test", "fixtures", "hostile");
+    consoleText.length = 0;
+    // a sparse X declaring 2^33 stored values (was "memory access out of bounds" inside h5wasm)
+    expect(await openAndRun(join(H, "nnz_2e33.h5ad"))).toMatch(/\/X\/data: declares 8589934592 values .* more than the file .* can hold/);
+    expect(await openAndRun(join(H, "ext_valid.h5ad"))).toMatch(/\/X: is an external link to 'mini\.h5ad'.*external links are refused/);
+    expect(await openAndRun(join(H, "x_complex128.h5ad"))).toMatch(/has dtype complex128; expected integer or float/);
+    expect(await openAndRun(join(H, "data_corrupt_chunk.h5ad"))).toMatch(/\/X\/data: cannot read/);
+    // Latin-1 bytes in a table: an error naming line and column, not two participants merged
+    const latin1 = join(artifacts, "latin1.csv");
+    writeFileSync(latin1, Buffer.from("participant_id,visit,arm,g1\nM\xfc,Pre,Treated,1\nM\xe4,Pre,Treated,2\n", "latin1"));
+    expect(await openAndRun(latin1)).toMatch(/latin1\.csv: line 2, column 'participant_id': invalid UTF-8/);
+    expect(consoleText.filter((t) => /HDF5-DIAG|#0\d\d:|Aborted\(/.test(t))).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it("the CSV download makes formula-like text safe for spreadsheets (issue 12)", async () => {
+    const names = ["=HYPERLINK(1)", "+cmd", "-sum", "@SUM(1)", "-1.5", "plain"];
+    const lines = [["participant_id", "visit", "arm", ...names].join(",")];
+    for (let k = 0; k < 8; k++) for (const v of ["Pre", "Post"]) lines.push([`P${k}`, v, k < 4 ? "Treated" : "Control", ...names.map((_, j) => ((k * 13 + j * 7 + (v === "Post" ? 3 : 0)) % 11) + 0.5 * j)].join(","));
+    const path = join(artifacts, "formula.csv");
+    writeFileSync(path, lines.join("\n") + "\n");
+    expect(await openAndRun(path)).toBe("");
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-csv").click()]);
+    const saved = join(artifacts, "formula.mixed.csv");
+    await dl.saveAs(saved);
+    const { header, rows } = parseDelimited(readFileSync(saved, "utf8"), ",");
+    const feats = rows.map((r) => r[header.indexOf("feature")]);
+    expect(feats).toEqual(["'=HYPERLINK(1)", "'+cmd", "'-sum", "'@SUM(1)", "-1.5", "plain"]);
+    expect(pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -343,14 +343,19 @@ field("visit").addEventListener("change", () => {
 });
 for (const k of ["participant", "celltype", "crossover"]) field(k).addEventListener("change", refreshCovariates);
 
-/** Fit workers by default: one per core, at most 8 (as defaultWebThreads() in the library). */
+/** Fit workers by default: one per core, at most 8 (as defaultWebThreads() in the library); at most 4 per core (maxWebThreads()). */
 const DEFAULT_THREADS = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+const MAX_THREADS = 4 * Math.max(1, navigator.hardwareConcurrency || 1);
 field<HTMLInputElement>("threads").value = String(DEFAULT_THREADS);
+field<HTMLInputElement>("threads").max = String(MAX_THREADS);
 
+/** The threads field as a count in 1..MAX_THREADS (a value outside is set to the nearest end, visibly). */
 function threadsFromForm(): number {
-  const n = Math.floor(Number(field<HTMLInputElement>("threads").value));
-  if (!Number.isFinite(n) || n < 1) return DEFAULT_THREADS;
-  return Math.min(n, 64);
+  const input = field<HTMLInputElement>("threads");
+  const n = Math.floor(Number(input.value));
+  const t = !Number.isFinite(n) || n < 1 ? DEFAULT_THREADS : Math.min(n, MAX_THREADS);
+  input.value = String(t);
+  return t;
 }
 
 function optionsFromForm(): { mode: Mode; opts: RunOptions } {

@@ -16,6 +16,7 @@ import {
   type ScanOptions,
 } from "../src/browser.js";
 import { fixedColumns } from "../src/fixed.js";
+import { isOutOfMemory } from "../src/errors.js";
 import type { ColumnInfo, FileInfo, FromWorker, ToWorker } from "./protocol.js";
 
 const post = (m: FromWorker): void => (self as unknown as { postMessage(m: FromWorker): void }).postMessage(m);
@@ -147,7 +148,12 @@ async function handle(msg: ToWorker): Promise<void> {
     else if (msg.type === "run") await run(msg.id, msg.mode, { ...msg.opts });
   } catch (e) {
     const err = e as Error;
-    const known = err?.name === "H5adError" || err?.name === "TrialmixInputError";
-    post({ type: "error", id, name: err?.name ?? "Error", message: known ? err.message : `internal error: ${err?.message ?? String(e)}` });
+    const known = err?.name === "H5adError" || err?.name === "TrialmixInputError" || err?.name === "TrialmixRunError";
+    const message = known
+      ? err.message
+      : isOutOfMemory(err)
+        ? `out of memory (${String(err.message).split("\n")[0]}): the file needs more memory than this tab may use; try fewer features or the command line`
+        : `internal error: ${err?.message ?? String(e)}`;
+    post({ type: "error", id, name: err?.name ?? "Error", message });
   }
 }
