@@ -22,6 +22,7 @@ export let poolS: usize = 0; // K x p x p : sum (X_g'z)(z'X_g)
 export let groupPool: usize = 0; // G (i32)
 export let sumZtZ: f64 = 0; // trace(Z'Z)
 export let Ssum: usize = 0; // p x p sum of poolS
+export let Aw: usize = 0; // p x p within-group cross-products X'(I - P_Z)X, from the rows (no differences of sums)
 
 // ---- per feature ----
 export let Xty: usize = 0; // p
@@ -29,11 +30,15 @@ export let yty: f64 = 0;
 export let Ztyg: usize = 0; // G x q
 export let poolV: usize = 0; // K x p
 export let poolW: usize = 0; // K
+// q = 1: the response's within-group parts, s_w = y'(I - P_Z)y and r_w = X'(I - P_Z)y (withinFromPools, or
+// from the rows when the residual is small: batch.ts refineResponse)
+export let sw: f64 = 0;
+export let rw: usize = 0; // p
 
 // ---- workspace / results of the last evaluation ----
 export let Lam: usize = 0; // q x q
 export let T: usize = 0; // q x q: a group's factor chol(Lam' ZtZ_g Lam + I), after groupFactor
-let W: usize = 0; // q x q
+export let W: usize = 0; // q x q: Z_g'Z_g Lam, after groupFactor
 let RZX: usize = 0; // q x p
 let cu: usize = 0; // q
 export let A: usize = 0; // p x p, holds chol(X'V*^-1 X) after eval
@@ -61,6 +66,8 @@ export function setupWorkspace(): void {
   Ainv = allocF64(p * p);
   work = allocF64(p * p);
   Xty = allocF64(p);
+  rw = allocF64(p);
+  memoTh = allocF64(nth);
   Ztyg = allocF64(G * q);
   gK = allocF64(q * q); gM = allocF64(q * q); gN = allocF64(q * q); gS = allocF64(q * q); gQ = allocF64(q * q);
   gKC = allocF64(q * q); gY = allocF64(q * p); ge = allocF64(q); gu = allocF64(q); gv = allocF64(q); gt = allocF64(q);
@@ -81,6 +88,8 @@ export function setPointers(xtx: usize, ztz: usize, ztx: usize): void {
   XtX = xtx; ZtZg = ztz; ZtXg = ztx;
 }
 
+export function setWithin(aw: usize): void { Aw = aw; }
+
 export function setPools(k: i32, pz: usize, pc: usize, ps: usize, gp: usize, ss: usize, sz: f64): void {
   K = k; poolZ = pz; poolCnt = pc; poolS = ps; groupPool = gp; Ssum = ss; sumZtZ = sz;
   poolV = allocF64(K * p);
@@ -89,11 +98,11 @@ export function setPools(k: i32, pz: usize, pc: usize, ps: usize, gp: usize, ss:
 
 export function setYty(v: f64): void { yty = v; forget(); }
 
-// q = 1: the state (chol(A), beta, pwrss, log-determinants) of the last evaluation, and A^-1, are kept
-// for its theta: the fit's end evaluates again where the optimiser stopped, and the Satterthwaite step
-// where the fit ended (three evaluations a feature, of ~15). Anything that changes y or the design forgets.
+// The state (chol(A), beta, pwrss, log-determinants) of the last evaluation, and A^-1, are kept for its
+// theta: the fit's end, its certificate and the Satterthwaite step evaluate where the optimiser stopped
+// (for q = 1 three evaluations a feature, of ~15). Anything that changes y or the design forgets.
 let memoOk = false;
-let memoTheta: f64 = 0;
+let memoTh: usize = 0; // nth
 let ainvOk = false;
 
 /** Drop the kept evaluation (a new response or design). */
@@ -128,22 +137,44 @@ function copyBase(): void {
   for (let j = 0; j < p; j++) st(r, j, ld(Xty, j));
 }
 
-/** q = 1: pooled by group size (Z_g'Z_g); cost O(K p^2). */
+/** q = 1: s_w and r_w by differences of the pooled sums (exact enough while the within residual is not
+ * small against y'y: REFINE_RSS; else batch.ts computes them from the rows). */
+export function withinFromPools(): void {
+  sw = yty;
+  for (let j = 0; j < p; j++) st(rw, j, ld(Xty, j));
+  for (let k = 0; k < K; k++) {
+    const z = ld(poolZ, k);
+    if (!(z > 0)) continue;
+    sw -= ld(poolW, k) / z;
+    for (let j = 0; j < p; j++) st(rw, j, ld(rw, j) - ld(poolV, k * p + j) / z);
+  }
+}
+
+/** q = 1: s_w computed from the rows (R.rw written beside it). */
+export function setWithinResponse(s: f64): void { sw = s; forget(); }
+
+/** q = 1: pooled by group size (Z_g'Z_g); cost O(K p^2). With t = theta^2 and u_k = 1 + z_k t,
+ * X'V*^-1 X = A_w + sum_k S_k / (z_k u_k) (and likewise X'V*^-1 y, y'V*^-1 y): within parts plus
+ * shrunken between parts, a sum of positive terms at any t (the form X'X - sum_k S_k t / u_k cancels
+ * to the digits of 1 / (z t) as t grows). */
 function evalPooled(th: usize): void {
   const t0 = ld(th, 0);
   const t = t0 * t0;
-  copyBase();
-  let s = yty;
+  for (let i = 0; i < p * p; i++) st(A, i, ld(Aw, i));
+  for (let j = 0; j < p; j++) st(r, j, ld(rw, j));
+  let s = sw;
   let ldl = 0.0;
   for (let k = 0; k < K; k++) {
     const z = ld(poolZ, k);
-    const c = t / (1 + z * t);
-    ldl += ld(poolCnt, k) * Math.log1p(z * t);
+    if (!(z > 0)) continue; // a group without Z: no random effect, all of it within
+    const zt = z * t;
+    const c = 1 / (z * (1 + zt));
+    ldl += ld(poolCnt, k) * Math.log1p(zt);
     const Sk = poolS + (<usize>(k * p * p) << 3);
-    for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) st(A, i * p + j, ld(A, i * p + j) - c * ld(Sk, i * p + j));
+    for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) st(A, i * p + j, ld(A, i * p + j) + c * ld(Sk, i * p + j));
     const Vk = poolV + (<usize>(k * p) << 3);
-    for (let j = 0; j < p; j++) st(r, j, ld(r, j) - c * ld(Vk, j));
-    s -= c * ld(poolW, k);
+    for (let j = 0; j < p; j++) st(r, j, ld(r, j) + c * ld(Vk, j));
+    s += c * ld(poolW, k);
   }
   ldL = ldl;
   finishFixed(s);
@@ -252,22 +283,21 @@ function evalQ2(th: usize): void {
   finishFixed(s);
 }
 
+/** Is the kept state this theta's? */
+function memoHit(th: usize): bool {
+  if (!memoOk) return false;
+  for (let i = 0; i < nth; i++) if (ld(th, i) != ld(memoTh, i)) return false;
+  return true;
+}
+
 /** Evaluate at theta; sets ldL, ldRX, pwrss, beta, chol(A). */
 export function evaluate(th: usize): void {
-  if (q == 1) {
-    const t = ld(th, 0);
-    if (memoOk && t == memoTheta) return; // the state is this theta's already
-    nEval++;
-    evalPooled(th);
-    memoOk = true;
-    memoTheta = t;
-    ainvOk = false;
-    return;
-  }
+  if (memoHit(th)) return;
   nEval++;
-  memoOk = false;
+  if (q == 1) evalPooled(th); else if (q == 2) evalQ2(th); else evalGeneral(th);
+  memoOk = true;
+  for (let i = 0; i < nth; i++) st(memoTh, i, ld(th, i));
   ainvOk = false;
-  if (q == 2) evalQ2(th); else evalGeneral(th);
 }
 
 export function criterionFromState(): f64 {
@@ -297,7 +327,7 @@ let gY: usize = 0; let ge: usize = 0; let gu: usize = 0; let gv: usize = 0; let 
 export let gradL: usize = 0; // nth: d(ldL + ldRX [REML]) / d theta
 export let gradP: usize = 0; // nth: d pwrss / d theta
 export let gradAinv: usize = 0; // nth x p: d (A^-1)_jj / d theta (only when gradient(.., .., true), REML)
-let thRow: usize = 0; let thCol: usize = 0; // theta index -> (row, col) of Lam
+export let thRow: usize = 0; export let thCol: usize = 0; // theta index -> (row, col) of Lam
 
 /** The per-group loop of gradient() for q = 2, unrolled (gradAinv not computed). */
 function gradQ2(th: usize): void {
@@ -363,7 +393,9 @@ export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
   const wa = wantAinv && useReml;
   if (wa) for (let t = 0; t < nth * p; t++) st(gradAinv, t, 0);
   if (q == 2 && !wa) { gradQ2(th); }
-  else for (let g = 0; g < G; g++) {
+  else {
+  buildLambda(th); // (a kept evaluation may have left another theta's Lambda)
+  for (let g = 0; g < G; g++) {
     const Zg = ZtZg + (<usize>(g * q * q) << 3);
     const ZXg = ZtXg + (<usize>(g * q * p) << 3);
     const Zyg = Ztyg + (<usize>(g * q) << 3);
@@ -447,6 +479,7 @@ export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
       st(gradP, t, ld(gradP, t) - 2 * ld(gv, i) * ld(gu, j));
     }
   }
+  }
   const dfr = <f64>(useReml ? n - p : n);
   for (let t = 0; t < nth; t++) st(out, t, ld(gradL, t) + dfr * ld(gradP, t) / pwrss);
   return f;
@@ -456,7 +489,7 @@ export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
 export function computeAinv(): void {
   if (ainvOk) return;
   cholInverse(A, p, Ainv, work);
-  ainvOk = memoOk; // kept only with a kept evaluation (q = 1)
+  ainvOk = memoOk; // kept with the kept evaluation
 }
 
 /** d criterion / d(theta^2) at theta = 0 for q = 1 (analytic). Leaves state at theta=0. */
@@ -496,6 +529,7 @@ export let dF: f64 = 0;
 export let dF2: f64 = 0;
 export let dP: f64 = 0;
 export let dP2: f64 = 0;
+export let dFabs: f64 = 0; // |d log|L|^2 / d theta| + |d log|R_X|^2 / d theta|: the scale dF's terms cancel at
 export let dAinv: usize = 0; // p: d (A^-1)_jj / d theta
 
 export function setupDerivs(): void {
@@ -550,9 +584,11 @@ export function derivsQ1(th: usize): void {
   const Pt = s1 - 2 * r1b + bA1b;
   const Ptt = s2 - 2 * r2b - 2 * r1bp + 2 * bpA1b + bA2b;
   let Ft = L1, Ftt = L2;
-  if (useReml) { Ft += tr1; Ftt += tr2 - trMM; }
+  let Fabs = Math.abs(L1);
+  if (useReml) { Ft += tr1; Ftt += tr2 - trMM; Fabs += Math.abs(tr1); }
   // chain rule t = theta^2
   dF = 2 * theta * Ft; dF2 = 2 * Ft + 4 * t * Ftt;
+  dFabs = 2 * theta * Fabs;
   dP = 2 * theta * Pt; dP2 = 2 * Pt + 4 * t * Ptt;
   // d(Ainv)_jj/dt = -(M1 Ainv)_jj
   for (let j = 0; j < p; j++) {

@@ -19,7 +19,7 @@ export interface FitReply {
 
 /** The typed arrays of a fit, handed back without copying. */
 export function fitBuffers(fit: BatchFit): ArrayBuffer[] {
-  const arrays = [fit.beta, fit.se, fit.df, fit.covRe, fit.scale, fit.logLik, fit.theta, fit.converged, fit.singular, fit.iterations, fit.status];
+  const arrays = [fit.beta, fit.se, fit.df, fit.covRe, fit.scale, fit.logLik, fit.theta, fit.converged, fit.singular, fit.iterations, fit.status, fit.reason, fit.gradient];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 

@@ -1,6 +1,15 @@
 // Single-response linear mixed model (lme4-compatible REML/ML), a one-feature call of the WASM batch kernel.
-import { fitBatchFull } from "./kernel.js";
+import { fitBatchFull, kernelTolerances, reasonText } from "./kernel.js";
+import { TrialmixInputError } from "./errors.js";
 import { FIT_STATUS, type OptSummary } from "./types.js";
+
+/**
+ * The most random-effect columns per group fitLmm takes. The q >= 2 search is Newton with a Hessian from
+ * q(q+1)/2 gradients an iteration (each O(G q^3)) and an eigen-decomposition of it (O(q^6)), at most 100
+ * iterations a start and a bounded number of starts: up to q = 8 (36 covariance parameters) a fit on a few
+ * hundred rows takes well under a second (docs/lmm.md); beyond it the work grows as q^6 and is refused.
+ */
+export const MAX_RANDOM_EFFECTS = 8;
 
 export interface LmmInput {
   y: ArrayLike<number>;
@@ -76,6 +85,7 @@ export function fitLmm(input: LmmInput): LmmFit {
   if (input.Z === undefined) { Z = new Float64Array(n).fill(1); q = 1; }
   else ({ flat: Z, k: q } = toMatrix(input.Z, n, input.q, "Z"));
   if (q === 0) throw new Error("Z has no columns (q = 0): expected at least one random-effect column");
+  if (q > MAX_RANDOM_EFFECTS) throw new TrialmixInputError(`Z has ${q} random-effect columns per group: fitLmm supports at most ${MAX_RANDOM_EFFECTS} (the optimiser's work grows as q^6; see docs/lmm.md)`);
   for (let i = 0; i < Z.length; i++) if (!Number.isFinite(Z[i])) throw new Error(`Z contains ${Z[i]} at row ${Math.floor(i / q)}, column ${i % q}: expected finite values`);
   // groups -> 0..G-1 in first-seen order
   const index = new Map<string, number>();
@@ -100,7 +110,7 @@ export function fitLmm(input: LmmInput): LmmFit {
   const fit = fitBatchFull({ n, p, q, X, Z, groups, G }, y, { reml, covariance }, true);
   const st = fit.status[0];
   if (st === FIT_STATUS.rankDeficient) throw new Error(`X is rank deficient (its ${p} columns are linearly dependent): expected a full-column-rank fixed-effects design`);
-  if (st !== FIT_STATUS.ok) throw new Error(`the fit failed (status ${st}): the REML/ML criterion could not be evaluated, or y is fitted exactly by X (zero residual variance), or, with random slopes, exactly by X and each group's own Z columns (the likelihood then has no maximum); expected a response with residual variation`);
+  if (st !== FIT_STATUS.ok) throw new Error(`the fit failed: ${reasonText(fit.reason[0]) || "the REML/ML criterion could not be evaluated"}; expected a response with residual variation`);
   const ex = fit.extras!;
   const beta = Array.from(fit.beta);
   const se = Array.from(fit.se);
@@ -119,16 +129,22 @@ export function fitLmm(input: LmmInput): LmmFit {
   });
   const converged = fit.converged[0] === 1;
   const singular = fit.singular[0] === 1;
-  if (!converged) warnings.push("the optimiser did not reach the 1e-10 relative tolerance on the objective");
+  const why = reasonText(fit.reason[0]);
+  if (!converged) warnings.push(why);
+  else if (why) warnings.push(why); // e.g. the df unavailable
   if (singular) warnings.push("boundary (singular) fit: a random-effect variance is estimated as 0 (or a correlation as +-1)");
   const theta = Array.from(fit.theta);
   const optSummary: OptSummary = {
-    optimizer: q === 1 ? "brent (exact boundary test at theta = 0)" : "Newton on the analytic gradient (Hessian from gradient differences, BFGS updates), exact boundary test",
-    ftolRel: 1e-10,
+    optimizer: q === 1
+      ? "Newton on the analytic derivative in log(theta), bracketed on [0, infinity) (exact boundary test at theta = 0; dense profile scan as fallback)"
+      : "Newton on the analytic gradient (Hessian from gradient differences, BFGS updates), exact boundary test; restarts and boundary faces as fallback",
     evaluations: fit.iterations[0],
     finalObjective: ex.objective[0],
     theta,
-    returnCode: converged ? "FTOL_REACHED" : "MAXEVAL_REACHED",
+    gradient: Array.from(fit.gradient),
+    certified: converged,
+    returnCode: converged ? "CERTIFIED" : why,
+    tolerances: kernelTolerances(),
   };
   return {
     beta, se, vcov, covRe, scale: fit.scale[0], logLik: fit.logLik[0], randomEffects, converged, singular,

@@ -1,0 +1,34 @@
+// Every tolerance of the fit, in one place (lme4's lmerControl), exported to the host as wasm globals
+// (src/kernel.ts reads them for OptSummary), so what a fit reports is what it used.
+
+/** Certificate: at return |d criterion / d theta_i| <= CERT_GRAD_RTOL x the largest sum of the absolute
+ * parts (log-determinant and penalised-residual terms) whose balance makes the gradient 0. */
+export const CERT_GRAD_RTOL: f64 = 1e-7;
+/** Certificate at a boundary (a variance at 0): the one-sided derivative of the criterion in that
+ * variance, scaled as above, must be >= -CERT_GRAD_RTOL (it may not decrease into the interior). */
+export const CERT_BOUNDARY_STEP: f64 = 1e-4;
+/** q = 1: Newton in log(theta) stops when a step or the bracket is below this (relative in theta). */
+export const Q1_LOG_XTOL: f64 = 1e-12;
+/** q = 1: expansion of the bracket per step while the derivative keeps its sign (log theta). */
+export const Q1_LOG_EXPAND: f64 = 2.772588722239781; // log(16)
+/** q = 1: points of the dense profile scan in log(theta) (fallback when the certificate fails). */
+export const Q1_SCAN_POINTS: i32 = 96;
+/** Criterion differences below this (relative) are roundoff: a boundary point that ties an interior one wins. */
+export const BOUNDARY_FTOL: f64 = 1e-14;
+/** q >= 2: Newton stops when the Newton decrement is below this x (1 + |f|). */
+export const NEWTON_DEC_TOL: f64 = 1e-13;
+/** Residual (after X and each group's own Z columns) below this fraction of y'y: the response's
+ * statistics are recomputed from the within-group residual (centred, deflated by the within fit)
+ * instead of by differences of sums, which lose digits as the residual shrinks. */
+export const REFINE_RSS: f64 = 1e-4;
+/** A residual sum of squares below n (EXACT_FIT_ULPS eps max|y|)^2 is roundoff: y is an exact function
+ * of X and the groups' own Z columns, the REML criterion has no optimum (or none double precision resolves). */
+export const EXACT_FIT_ULPS: f64 = 1000;
+/** q = 1: the optimum's t = theta^2 is below dfr y'y / (z_min rss) (its asymptote); the search's
+ * bound, the largest theta resolvable for this response, is this factor above that. */
+export const THETA_BOUND_FACTOR: f64 = 64;
+/** q >= 2: a theta element beyond this or a pwrss below PWRSS_MIN y'y: the criterion falls without bound. */
+export const THETA_MAX_Q2: f64 = 1e6;
+export const PWRSS_MIN: f64 = 1e-9;
+/** Satterthwaite: pivots of the deviance Hessian below this (relative) make the df unavailable. */
+export const DF_HESS_RTOL: f64 = 1e-13;
