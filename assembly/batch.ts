@@ -3,7 +3,7 @@ import { ld, st, ldi, sti, allocF64, alloc } from "./mem";
 import { chol, cholInverse, fwd, bwd } from "./linalg/chol";
 import { matVec } from "./linalg/dense";
 import * as R from "./reml";
-import { setupOptim, optimQ1, optimGeneral, lastConverged, lastReason, lastGrad, diverged, isDiag, setThetaBound } from "./optim";
+import { setupOptim, optimQ1, optimGeneral, lastConverged, lastReason, lastGrad, diverged, isDiag, setThetaBound, setPwrssFloor } from "./optim";
 import { setupHessian, hessian, hessF as HF, hessP as HP } from "./hessian";
 import * as Y from "./response";
 import { THETA_BOUND_FACTOR, DF_HESS_RTOL } from "./tolerances";
@@ -257,10 +257,11 @@ function prepareFeature(f: i32, y: usize): bool {
     return true;
   }
   // q >= 2, y in the column space of X (no residual at theta = 0, so none at any theta): nothing to optimise
+  setPwrssFloor(Y.rssFloor);
   R.nEval = 0;
   for (let i = 0; i < R.nth; i++) st(theta, i, 0);
   R.evaluate(theta);
-  if (!R.evalOk || !(R.pwrss > 1e-24 * R.yty)) { fail(f, STATUS_FAILED, REASON_EXACT_BY_X, R.nEval); return false; }
+  if (!R.evalOk || !(R.pwrss > Y.rssFloor)) { fail(f, STATUS_FAILED, REASON_EXACT_BY_X, R.nEval); return false; }
   return true;
 }
 
@@ -313,7 +314,7 @@ function fitFeature(f: i32, y: usize, reml: bool): void {
   const crit = R.criterion(theta);
   if (R.q > 1 && diverged) { fail(f, STATUS_FAILED, REASON_NO_MAXIMUM, iters); return; }
   if (!isFinite(ld(theta, 0)) || !R.evalOk || !isFinite(crit)) { fail(f, STATUS_FAILED, reason != REASON_NONE ? reason : REASON_EVAL_FAILED, iters); return; }
-  if (!(R.pwrss > 1e-24 * R.yty)) { fail(f, STATUS_FAILED, REASON_EXACT_FIT, iters); return; } // (y fitted exactly by X and Z)
+  if (!(R.pwrss > Y.rssFloor)) { fail(f, STATUS_FAILED, REASON_EXACT_FIT, iters); return; } // (y fitted exactly by X and Z)
   writeFit(f, crit, reml);
   if (reml) {
     if (!satterthwaite(theta, oDf + (<usize>(f * R.p) << 3)) && reason == REASON_NONE) reason = REASON_DF_UNAVAILABLE;

@@ -11,6 +11,8 @@
 //   P_a = -sum_g e' M_a e,  P_ab = -sum_g e' M_ab e - 2 rho_a' A^-1 rho_b,  rho_a = sum_g B' M_a e
 //   d(A^-1)_jj / dtheta_a = -(A^-1 A_a A^-1)_jj
 // (derivatives of Bates et al.'s profiled criterion, J. Stat. Softw. 67(1), 2015, by matrix calculus).
+// N' only ever meets vectors in the range of C, where it is exact in the between coordinates of reml.ts:
+// C nu_b = H e_ib, B' nu_a = HB' e_ia, N e = v, K S N' = Q = Lam' HB A^-1 HB', S N' = B A^-1 HB'.
 import { ld, st, ldi, allocF64 } from "./mem";
 import { cholInverse } from "./linalg/chol";
 import { matMul } from "./linalg/dense";
@@ -20,27 +22,27 @@ export let hessF: usize = 0; // nth x nth
 export let hessP: usize = 0; // nth x nth
 let Aa: usize = 0; // nth x p x p
 let rho: usize = 0; // nth x p
-let Ti: usize = 0; let Kq: usize = 0; let KC: usize = 0; let Nt: usize = 0; let S: usize = 0; let KS: usize = 0;
-let Q: usize = 0; let SN: usize = 0; let Yq: usize = 0; let e: usize = 0; let u: usize = 0; let v: usize = 0;
+let Ti: usize = 0; let Kq: usize = 0; let KC: usize = 0; let KS: usize = 0; let Q: usize = 0; let SN: usize = 0;
+let Yq: usize = 0; let YB: usize = 0;
 let Tiw: usize = 0; // nth x q
-let nu: usize = 0; let ka: usize = 0; // nth x q
-let Bnu: usize = 0; let Bka: usize = 0; // p
-let tq: usize = 0; let tp: usize = 0; let wq: usize = 0;
+let ka: usize = 0; // nth x q
+let Bka: usize = 0; // p
+let tp: usize = 0; let wq: usize = 0;
 let Ya: usize = 0; // nth x p x p: A^-1 A_a
 
 export function setupHessian(): void {
   const q = R.q, p = R.p, nth = R.nth;
   hessF = allocF64(nth * nth); hessP = allocF64(nth * nth);
   Aa = allocF64(nth * p * p); rho = allocF64(nth * p); Ya = allocF64(nth * p * p);
-  Ti = allocF64(q * q); Kq = allocF64(q * q); KC = allocF64(q * q); Nt = allocF64(q * q); S = allocF64(q * q);
-  KS = allocF64(q * q); Q = allocF64(q * q); SN = allocF64(q * q); Yq = allocF64(q * p); wq = allocF64(q * q);
-  e = allocF64(q); u = allocF64(q); v = allocF64(q); tq = allocF64(q); tp = allocF64(p);
-  Tiw = allocF64(nth * q); nu = allocF64(nth * q); ka = allocF64(nth * q);
-  Bnu = allocF64(p); Bka = allocF64(p);
+  Ti = allocF64(q * q); Kq = allocF64(q * q); KC = allocF64(q * q); KS = allocF64(q * q); Q = allocF64(q * q);
+  SN = allocF64(q * q); YB = allocF64(q * q); Yq = allocF64(q * p); wq = allocF64(q * q);
+  tp = allocF64(p);
+  Tiw = allocF64(nth * q); ka = allocF64(nth * q); Bka = allocF64(p);
 }
 
-/** A group's q x q and q-vector pieces: Ti, K, KC, N', e, u = K e, v = N e, S, K S, Q = K S N', S N'. */
-function groupPieces(Zg: usize, ZXg: usize, Zyg: usize): void {
+/** A group's pieces: T^-1, K = T^-1 Lam', K C; H, HB, v = N e, u = K e (reml.ts betweenPieces);
+ * Y = HB A^-1, Q = Lam' Y HB', S N' = B Y', K S = Lam' Y B'. */
+function groupPieces(g: i32, Zg: usize, ZXg: usize): void {
   const q = R.q, p = R.p, Lam = R.Lam;
   R.groupFactor(Zg); // R.W = C Lam, R.T = chol(Lam' C Lam + I)
   cholInverse(R.T, q, Ti, wq);
@@ -50,39 +52,31 @@ function groupPieces(Zg: usize, ZXg: usize, Zyg: usize): void {
     st(Kq, i * q + c, a);
   }
   matMul(Kq, Zg, KC, q, q, q);
+  R.betweenFactor(g);
+  R.betweenPieces(g);
+  matMul(R.gHB, R.Ainv, Yq, q, p, p);
   for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-    let a = 0.0;
-    for (let k = 0; k <= i; k++) a += ld(Lam, i * q + k) * ld(KC, k * q + j);
-    st(Nt, i * q + j, (i == j ? 1.0 : 0.0) - a);
-  }
-  for (let i = 0; i < q; i++) {
-    let a = ld(Zyg, i);
-    for (let j = 0; j < p; j++) a -= ld(ZXg, i * p + j) * ld(R.beta, j);
-    st(e, i, a);
-  }
-  for (let i = 0; i < q; i++) {
     let a = 0.0, b = 0.0;
-    for (let k = 0; k < q; k++) { a += ld(Kq, i * q + k) * ld(e, k); b += ld(Nt, k * q + i) * ld(e, k); }
-    st(u, i, a); st(v, i, b);
+    for (let k = 0; k < p; k++) { a += ld(Yq, i * p + k) * ld(R.gHB, j * p + k); b += ld(Yq, i * p + k) * ld(ZXg, j * p + k); }
+    st(wq, i * q + j, a); // Y HB'
+    st(YB, i * q + j, b); // Y B'
+    st(SN, j * q + i, b); // S N' = B Y'
   }
-  matMul(ZXg, R.Ainv, Yq, q, p, p);
   for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
-    let a = 0.0;
-    for (let k = 0; k < p; k++) a += ld(Yq, i * p + k) * ld(ZXg, j * p + k);
-    st(S, i * q + j, a);
+    let a = 0.0, b = 0.0;
+    for (let k = i; k < q; k++) { a += ld(Lam, k * q + i) * ld(wq, k * q + j); b += ld(Lam, k * q + i) * ld(YB, k * q + j); }
+    st(Q, i * q + j, a);
+    st(KS, i * q + j, b);
   }
-  matMul(Kq, S, KS, q, q, q);
-  matMul(KS, Nt, Q, q, q, q);
-  matMul(S, Nt, SN, q, q, q);
 }
 
-/** Per theta element of a group: nu_a, kappa_a, T^-1 w_a (w_a = Lam' C e_ia); first derivatives and the
+/** Per theta element of a group: kappa_a, T^-1 w_a (w_a = Lam' C e_ia); first derivatives and the
  * group's share of A_a and rho_a. */
-function groupFirst(Zg: usize, ZXg: usize): void {
-  const q = R.q, p = R.p, nth = R.nth;
+function groupFirst(ZXg: usize): void {
+  const q = R.q, p = R.p, nth = R.nth, u = R.gu, v = R.gv, HB = R.gHB;
   for (let a = 0; a < nth; a++) {
     const ia = ldi(R.thRow, a), ja = ldi(R.thCol, a);
-    for (let k = 0; k < q; k++) { st(nu, a * q + k, ld(Nt, k * q + ia)); st(ka, a * q + k, ld(Kq, ja * q + k)); }
+    for (let k = 0; k < q; k++) st(ka, a * q + k, ld(Kq, ja * q + k));
     for (let i = 0; i < q; i++) {
       let s = 0.0;
       for (let k = 0; k < q; k++) s += ld(Ti, i * q + k) * ld(R.W, ia * q + k);
@@ -91,42 +85,41 @@ function groupFirst(Zg: usize, ZXg: usize): void {
     st(R.gradL, a, ld(R.gradL, a) + 2 * ld(KC, ja * q + ia) - 2 * ld(Q, ja * q + ia));
     st(R.gradP, a, ld(R.gradP, a) - 2 * ld(v, ia) * ld(u, ja));
     for (let j = 0; j < p; j++) {
-      let x = 0.0, y = 0.0;
-      for (let k = 0; k < q; k++) { x += ld(ZXg, k * p + j) * ld(nu, a * q + k); y += ld(ZXg, k * p + j) * ld(ka, a * q + k); }
-      st(Bnu, j, x); st(Bka, j, y);
+      let y = 0.0;
+      for (let k = 0; k < q; k++) y += ld(ZXg, k * p + j) * ld(ka, a * q + k);
+      st(Bka, j, y);
     }
     const Ab = Aa + (<usize>(a * p * p) << 3);
     for (let i = 0; i < p; i++) {
-      for (let j = 0; j < p; j++) st(Ab, i * p + j, ld(Ab, i * p + j) - ld(Bnu, i) * ld(Bka, j) - ld(Bka, i) * ld(Bnu, j));
-      st(rho, a * p + i, ld(rho, a * p + i) + ld(Bnu, i) * ld(u, ja) + ld(Bka, i) * ld(v, ia));
+      const bni = ld(HB, ia * p + i); // B' nu_a
+      for (let j = 0; j < p; j++) st(Ab, i * p + j, ld(Ab, i * p + j) - bni * ld(Bka, j) - ld(Bka, i) * ld(HB, ia * p + j));
+      st(rho, a * p + i, ld(rho, a * p + i) + bni * ld(u, ja) + ld(Bka, i) * ld(v, ia));
     }
   }
 }
 
 /** The group's share of the second derivatives (every pair a, b; symmetrised at the end). */
 function groupSecond(Zg: usize): void {
-  const q = R.q, nth = R.nth;
+  const q = R.q, nth = R.nth, u = R.gu, v = R.gv, H = R.gH;
   for (let b = 0; b < nth; b++) {
     const ib = ldi(R.thRow, b), jb = ldi(R.thCol, b);
-    let wu = 0.0; // w_b . u
-    for (let k = 0; k < q; k++) wu += ld(R.W, ib * q + k) * ld(u, k);
     for (let a = 0; a < nth; a++) {
       const ia = ldi(R.thRow, a), ja = ldi(R.thCol, a);
-      // C M_b e at ia, and C M_b ... for the trace term: (K S nu_b)[ja] (C kappa_b)[ia] + (K S kappa_b)[ja] (C nu_b)[ia]
-      let cme = 0.0, cka = 0.0, cnu = 0.0, ksnu = 0.0, kska = 0.0, wQ = 0.0, wTiw = 0.0;
+      let cka = 0.0, kska = 0.0, wQ = 0.0, wTiw = 0.0;
       for (let k = 0; k < q; k++) {
-        const c = ld(Zg, ia * q + k);
-        cme += c * (ld(nu, b * q + k) * ld(u, jb) + ld(ka, b * q + k) * ld(v, ib));
-        cka += c * ld(ka, b * q + k); cnu += c * ld(nu, b * q + k);
-        ksnu += ld(KS, ja * q + k) * ld(nu, b * q + k); kska += ld(KS, ja * q + k) * ld(ka, b * q + k);
+        cka += ld(Zg, ia * q + k) * ld(ka, b * q + k);
+        kska += ld(KS, ja * q + k) * ld(ka, b * q + k);
         wQ += ld(R.W, ib * q + k) * ld(Q, k * q + ia);
         wTiw += ld(R.W, ia * q + k) * ld(Tiw, b * q + k);
       }
+      const hab = ld(H, ia * q + ib); // (C nu_b)_ia
+      const cme = hab * ld(u, jb) + cka * ld(v, ib); // (C M_b e)_ia
       const tab = ld(Ti, ja * q + jb);
-      // e' M_ab e = 2 [-(C M_b e)_ia u_ja + v_ia (Ti_ja,jb (e_ib - w_b.u) - (Ti w_b)_ja u_jb)]
-      const eMe = 2 * (-cme * ld(u, ja) + ld(v, ia) * (tab * (ld(e, ib) - wu) - ld(Tiw, b * q + ja) * ld(u, jb)));
+      // e' M_ab e = 2 [-(C M_b e)_ia u_ja + v_ia (Ti_ja,jb (e_ib - w_b.u) - (Ti w_b)_ja u_jb)], e - C Lam u = v
+      const eMe = 2 * (-cme * ld(u, ja) + ld(v, ia) * (tab * ld(v, ib) - ld(Tiw, b * q + ja) * ld(u, jb)));
       // tr(S M_ab) = 2 [-(K S M_b C)_ja,ia + Ti_ja,jb ((S N')_ib,ia - (w_b' Q)_ia) - (Ti w_b)_ja Q_jb,ia]
-      const trSM = 2 * (-(ksnu * cka + kska * cnu) + tab * (ld(SN, ib * q + ia) - wQ) - ld(Tiw, b * q + ja) * ld(Q, jb * q + ia));
+      // with (K S M_b C)_ja,ia = (K S nu_b)_ja (C kappa_b)_ia + (K S kappa_b)_ja (C nu_b)_ia, K S nu_b = Q e_ib
+      const trSM = 2 * (-(ld(Q, ja * q + ib) * cka + kska * hab) + tab * (ld(SN, ib * q + ia) - wQ) - ld(Tiw, b * q + ja) * ld(Q, jb * q + ia));
       // log|T|_ab = 2 C_ia,ib Ti_ja,jb - 2 (Ti w_a)_jb (Ti w_b)_ja - 2 (w_a . Ti w_b) Ti_ja,jb
       const lT = 2 * ld(Zg, ia * q + ib) * tab - 2 * ld(Tiw, a * q + jb) * ld(Tiw, b * q + ja) - 2 * wTiw * tab;
       st(hessF, a * nth + b, ld(hessF, a * nth + b) + lT - trSM);
@@ -180,9 +173,8 @@ export function hessian(th: usize): bool {
   for (let g = 0; g < G; g++) {
     const Zg = R.ZtZg + (<usize>(g * q * q) << 3);
     const ZXg = R.ZtXg + (<usize>(g * q * p) << 3);
-    const Zyg = R.Ztyg + (<usize>(g * q) << 3);
-    groupPieces(Zg, ZXg, Zyg);
-    groupFirst(Zg, ZXg);
+    groupPieces(g, Zg, ZXg);
+    groupFirst(ZXg);
     groupSecond(Zg);
   }
   finishHessian();

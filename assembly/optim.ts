@@ -2,10 +2,10 @@
 // optimality from the analytic gradient; at a zero variance the one-sided derivative): `lastConverged`
 // is that check's outcome, `lastReason` says why a fit is not certified or has no optimum.
 import { ld, st, allocF64 } from "./mem";
-import { yty, gradient, criterion, criterionFromState, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, dFabs,
+import { gradient, criterion, criterionFromState, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, dFabs,
   pwrss, n, p, useReml, evalOk, gradL, gradP } from "./reml";
 import { CERT_GRAD_RTOL, CERT_BOUNDARY_STEP, Q1_LOG_XTOL, Q1_LOG_EXPAND, Q1_SCAN_POINTS, BOUNDARY_FTOL, NEWTON_DEC_TOL,
-  THETA_MAX_Q2, PWRSS_MIN } from "./tolerances";
+  THETA_MAX_Q2 } from "./tolerances";
 import { REASON_NONE, REASON_NOT_CERTIFIED, REASON_BEYOND_RESOLVABLE, REASON_NO_MAXIMUM } from "./reasons";
 
 let th1: usize = 0; // 1-vector for q = 1
@@ -26,6 +26,9 @@ export let lastGradScale: f64 = 0;
 /** q = 1: the largest theta resolvable for the current response (set by batch.ts from its residual). */
 export let thetaBound: f64 = Infinity;
 export function setThetaBound(b: f64): void { thetaBound = b; }
+/** q >= 2: a penalised residual below this is roundoff (set by batch.ts from the response). */
+let pwrssFloor: f64 = 0;
+export function setPwrssFloor(v: f64): void { pwrssFloor = v; }
 export let diverged = false;
 
 export function setupOptim(): void {
@@ -313,7 +316,7 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
     if (accepted) {
       let big = 0.0;
       for (let i = 0; i < nth; i++) big = Math.max(big, Math.abs(ld(x, i)));
-      if (big > THETA_MAX_Q2 || pwrss < PWRSS_MIN * yty) { diverged = true; newtonOk = false; return f; }
+      if (big > THETA_MAX_Q2 || pwrss <= pwrssFloor) { diverged = true; newtonOk = false; return f; }
     }
     if (!accepted) { newtonOk = !negCurv && dec < 1e-9 * (1 + Math.abs(f)); return f; }
   }

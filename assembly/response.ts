@@ -2,19 +2,23 @@
 // and the residual after X and each group's own Z columns. Where that residual is small against y'y, the
 // statistics are recomputed from the rows (the within-group residual, y deflated by its within fit), since
 // differences of sums lose the digits of a small residual (REFINE_RSS).
-import { ld, st, ldi, allocF64 } from "./mem";
+import { ld, st, ldi, sti, alloc, allocF64 } from "./mem";
 import { dot } from "./linalg/chol";
 import { jacobi } from "./optim";
 import * as R from "./reml";
 import { REFINE_RSS, EXACT_FIT_ULPS } from "./tolerances";
 
 let n: i32 = 0, p: i32 = 0, q: i32 = 0, G: i32 = 0;
-let X: usize = 0, grp: usize = 0, XT: usize = 0, ZT: usize = 0;
+let X: usize = 0, grp: usize = 0, ZT: usize = 0;
+let XwT: usize = 0; // nw x n: the within-group columns of X (x - Z_g pinv(C_g) Z_g'X_g) that are not all 0, column-major
+let wIdx: usize = 0; // nw (i32): their indices in X
+let nw: i32 = 0;
 let CpG: usize = 0; // G x q x q: pinv(Z_g'Z_g)
 let XtP: usize = 0; // p x p: pinv(A_w)
 let yw: usize = 0; // n: the within-group residual
 let cg: usize = 0; // G x q: the groups' own Z coefficients
 let bw: usize = 0; // p
+let tmp4: usize = 0; // 4
 /** No residual degrees of freedom after X and each group's Z: the residual says nothing (no exact-fit test). */
 export let exactCheck = false;
 export let yc: usize = 0; // n + 2: the response as fitted (centred, scaled, deflated)
@@ -51,36 +55,66 @@ export function pow2(e: i32): f64 {
   return reinterpret<f64>(<u64>(e + 1023) << 52);
 }
 
+/** Per group C_g = Z_g'Z_g = U D U' (eigenvalues above 1e-12 of the largest kept): pinv(C_g), and for
+ * q >= 2 the between coordinates of reml.ts (U, D^-1, bX = D^-1 U' Z_g'X_g, sum log|D|). Returns the ranks' sum. */
+function groupEigen(): i32 {
+  const qq = q * q;
+  CpG = allocF64(G * qq);
+  const Ug = allocF64(G * qq), Dinv = allocF64(G * q), BX = allocF64(G * q * p);
+  const a = allocF64(qq), v = allocF64(qq);
+  let rk = 0, ldd = 0.0;
+  for (let g = 0; g < G; g++) {
+    for (let i = 0; i < qq; i++) st(a, i, ld(R.ZtZg, g * qq + i));
+    jacobi(a, v, q);
+    let lmax = 0.0;
+    for (let k = 0; k < q; k++) lmax = Math.max(lmax, Math.abs(ld(a, k * q + k)));
+    const U = Ug + (<usize>(g * qq) << 3), P = CpG + (<usize>(g * qq) << 3);
+    for (let k = 0; k < q; k++) {
+      const l = ld(a, k * q + k);
+      const keep = l > 1e-12 * lmax;
+      st(Dinv, g * q + k, keep ? 1 / l : 1.0);
+      if (!keep) continue;
+      rk++;
+      ldd += Math.log(l);
+      for (let i = 0; i < q; i++) st(U, i * q + k, ld(v, i * q + k));
+      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) st(P, i * q + j, ld(P, i * q + j) + ld(v, i * q + k) * ld(v, j * q + k) / l);
+      for (let j = 0; j < p; j++) {
+        let s = 0.0;
+        for (let i = 0; i < q; i++) s += ld(v, i * q + k) * ld(R.ZtXg, (g * q + i) * p + j);
+        st(BX, (g * q + k) * p + j, s / l);
+      }
+    }
+  }
+  if (q > 1) R.setBetween(Ug, Dinv, BX, ldd);
+  return rk;
+}
+
 /** The design's part: pinv(Z_g'Z_g), the within-group cross-products A_w = sum_i x_w x_w' with
  * x_w = x_i - (Z_g pinv(Z_g'Z_g) Z_g'X_g)_i from the rows (R.setWithin), pinv(A_w), the exact-fit test's
  * applicability, the intercept column and column-major copies of X and Z. */
 export function setupResponse(n_: i32, p_: i32, q_: i32, G_: i32, X_: usize, Z: usize, grp_: usize): void {
   n = n_; p = p_; q = q_; G = G_; X = X_; grp = grp_;
   const qq = q * q, pp = p * p;
-  CpG = allocF64(G * qq);
-  const tq = allocF64(qq), vq = allocF64(qq);
-  let rk = 0;
-  for (let g = 0; g < G; g++) {
-    for (let i = 0; i < qq; i++) st(tq, i, ld(R.ZtZg, g * qq + i));
-    rk += pinvSym(tq, q, CpG + (<usize>(g * qq) << 3), vq, 1e-12);
-  }
+  let rk = groupEigen();
   const Bc = allocF64(G * q * p); // pinv(C_g) Z_g'X_g
   for (let g = 0; g < G; g++) for (let k = 0; k < q; k++) for (let j = 0; j < p; j++) {
     let a = 0.0;
     for (let l = 0; l < q; l++) a += ld(CpG, g * qq + k * q + l) * ld(R.ZtXg, (g * q + l) * p + j);
     st(Bc, (g * q + k) * p + j, a);
   }
-  const Aw = allocF64(pp), xw = allocF64(p);
+  const Xw = allocF64(p * n); // column-major
   for (let i = 0; i < n; i++) {
     const g = ldi(grp, i);
     for (let j = 0; j < p; j++) {
       let a = ld(X, i * p + j);
       for (let k = 0; k < q; k++) a -= ld(Z, i * q + k) * ld(Bc, (g * q + k) * p + j);
-      st(xw, j, a);
+      st(Xw, j * n + i, a);
     }
-    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) st(Aw, a * p + b, ld(Aw, a * p + b) + ld(xw, a) * ld(xw, b));
   }
+  const Aw = allocF64(pp);
+  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) st(Aw, a * p + b, dot(Xw + (<usize>(a * n) << 3), Xw + (<usize>(b * n) << 3), n));
   R.setWithin(Aw);
+  compactWithin(Xw);
   const At = allocF64(pp), vp = allocF64(pp);
   let xmax = 0.0; // X'X's scale: a within part that is roundoff of it is no within part
   for (let i = 0; i < p; i++) xmax = Math.max(xmax, ld(R.XtX, i * p + i));
@@ -88,9 +122,7 @@ export function setupResponse(n_: i32, p_: i32, q_: i32, G_: i32, X_: usize, Z: 
   XtP = allocF64(pp);
   rk += pinvSym(At, p, XtP, vp, 1e-10, xmax);
   exactCheck = n > rk;
-  yc = allocF64(n + 2); yw = allocF64(n + 2); cg = allocF64(G * q); bw = allocF64(p); betaShift = allocF64(p);
-  XT = allocF64(p * n);
-  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) st(XT, a * n + i, ld(X, i * p + a));
+  yc = allocF64(n + 2); yw = allocF64(n + 2); cg = allocF64(G * q); bw = allocF64(p); betaShift = allocF64(p); tmp4 = allocF64(4);
   ZT = allocF64(q * n);
   for (let i = 0; i < n; i++) for (let a = 0; a < q; a++) st(ZT, a * n + i, ld(Z, i * q + a));
   icol = -1; ival = 0;
@@ -129,11 +161,30 @@ function dot4(a: usize, y: usize, out: usize): void {
   st(out, 0, s0); st(out, 1, s1); st(out, 2, s2); st(out, 3, s3);
 }
 
-/** out = X'y (p dot products, four columns at a time). */
-function xty(y: usize, out: usize): void {
-  let j0 = 0;
-  for (; j0 + 4 <= p; j0 += 4) dot4(XT + (<usize>(j0 * n) << 3), y, out + (<usize>j0 << 3));
-  for (; j0 < p; j0++) st(out, j0, dot(XT + (<usize>(j0 * n) << 3), y, n));
+/** The within columns that are not all 0 (those of X within the groups' Z span are exactly 0: skipped). */
+function compactWithin(Xw: usize): void {
+  wIdx = alloc(<usize>(p * 4 + 16));
+  nw = 0;
+  for (let j = 0; j < p; j++) {
+    let any = false;
+    for (let i = 0; i < n; i++) if (ld(Xw, j * n + i) != 0) { any = true; break; }
+    if (any) { sti(wIdx, nw, j); nw++; }
+  }
+  XwT = allocF64(nw * n + 8);
+  for (let k = 0; k < nw; k++) for (let i = 0; i < n; i++) st(XwT, k * n + i, ld(Xw, ldi(wIdx, k) * n + i));
+}
+
+/** out = X_w'y (p entries): the within-group columns' dot products, four at a time; exactly 0 for columns in
+ * the groups' Z span (the between-only columns, whose r_w differences of sums would leave roundoff there,
+ * which the shrunken between parts do not outweigh as theta grows). */
+function xwty(y: usize, out: usize): void {
+  for (let j = 0; j < p; j++) st(out, j, 0);
+  let k = 0;
+  for (; k + 4 <= nw; k += 4) {
+    dot4(XwT + (<usize>(k * n) << 3), y, tmp4);
+    for (let c = 0; c < 4; c++) st(out, ldi(wIdx, k + c), ld(tmp4, c));
+  }
+  for (; k < nw; k++) st(out, ldi(wIdx, k), dot(XwT + (<usize>(k * n) << 3), y, n));
 }
 
 export const READ_OK: i32 = 0;
@@ -192,10 +243,10 @@ export function readResponse(y: usize): i32 {
   return READ_OK;
 }
 
-/** Pass 3: X'y, the groups' Z'y, y'y, and for q = 1 the pools' sums and the within parts (by differences). */
+/** Pass 3: r_w = X_w'y, the groups' Z'y, y'y, the q = 1 pools' sums, and s_w by differences. */
 export function crossProducts(): void {
   const y = yCur;
-  xty(y, R.Xty);
+  xwty(y, R.rw);
   const Zty = R.Ztyg;
   for (let j = 0; j < G * q; j++) st(Zty, j, 0);
   if (q == 1) {
@@ -205,7 +256,7 @@ export function crossProducts(): void {
     for (let i = 0; i < n; i++) { const idx = ldi(grp, i) * q + k; st(Zty, idx, ld(Zty, idx) + ld(zc, i) * ld(y, i)); }
   }
   R.setYty(dot(y, y, n));
-  if (q == 1) { poolSums(); R.withinFromPools(); }
+  if (q == 1) { poolSums(); R.withinFromPools(); } else R.withinFromGroups();
 }
 
 /** q = 1: the pools' W_k = sum (Z'y)^2 and V_k = sum Z'X Z'y. */
@@ -251,23 +302,6 @@ function rssOf(s: f64, r: usize): f64 {
   return v;
 }
 
-/** The within parts by differences of sums (q = 1: R.sw, R.rw; else from the groups' pinv(Z_g'Z_g)). */
-function rssBySums(): f64 {
-  if (q == 1) return rssOf(R.sw, R.rw);
-  let s = R.yty;
-  for (let j = 0; j < p; j++) st(bw, j, ld(R.Xty, j));
-  for (let g = 0; g < G; g++) {
-    groupCoef(g);
-    for (let k = 0; k < q; k++) s -= ld(R.Ztyg, g * q + k) * ld(cg, g * q + k);
-    for (let j = 0; j < p; j++) {
-      let a = 0.0;
-      for (let k = 0; k < q; k++) a += ld(R.ZtXg, (g * q + k) * p + j) * ld(cg, g * q + k);
-      st(bw, j, ld(bw, j) - a);
-    }
-  }
-  return rssOf(s, bw);
-}
-
 /** cg_g = pinv(Z_g'Z_g) Z_g'y. */
 function groupCoef(g: i32): void {
   for (let k = 0; k < q; k++) {
@@ -286,7 +320,7 @@ function withinRows(y: usize, r: usize): f64 {
     for (let k = 0; k < q; k++) a -= ld(ZT, k * n + i) * ld(cg, g * q + k);
     st(yw, i, a);
   }
-  xty(yw, r);
+  xwty(yw, r);
   return dot(yw, yw, n);
 }
 
@@ -308,7 +342,7 @@ function refine(): f64 {
   for (let j = 0; j < p; j++) st(betaShift, j, ld(betaShift, j) + ld(R.ztmp, j));
   crossProducts();
   const s = withinRows(yCur, R.rw);
-  if (q == 1) R.setWithinResponse(s);
+  R.setWithinResponse(s);
   return rssOf(s, R.rw);
 }
 
@@ -317,7 +351,8 @@ function refine(): f64 {
 export function residualAfterGroups(): bool {
   rssFloor = <f64>n * (EXACT_FIT_ULPS * 2.220446049250313e-16 * ymaxS) ** 2;
   if (!exactCheck) { rss = Infinity; return true; }
-  rss = rssBySums();
+  rss = rssOf(R.sw, R.rw); // the within parts by differences of sums
+
   if (rss < REFINE_RSS * R.yty) rss = refine();
   return rss > rssFloor;
 }

@@ -27,8 +27,8 @@ export const EXACT_FIT_ULPS: f64 = 1000;
 /** q = 1: the optimum's t = theta^2 is below dfr y'y / (z_min rss) (its asymptote); the search's
  * bound, the largest theta resolvable for this response, is this factor above that. */
 export const THETA_BOUND_FACTOR: f64 = 64;
-/** q >= 2: a theta element beyond this or a pwrss below PWRSS_MIN y'y: the criterion falls without bound. */
+/** q >= 2: a theta element beyond this (a residual sd below 1e-6 of a random effect's), or a pwrss at
+ * roundoff (EXACT_FIT_ULPS): the criterion falls without bound, no optimum is resolvable. */
 export const THETA_MAX_Q2: f64 = 1e6;
-export const PWRSS_MIN: f64 = 1e-9;
 /** Satterthwaite: pivots of the deviance Hessian below this (relative) make the df unavailable. */
 export const DF_HESS_RTOL: f64 = 1e-13;
