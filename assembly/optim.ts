@@ -4,7 +4,7 @@
 import { ld, st, allocF64 } from "./mem";
 import { gradient, criterion, criterionFromState, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, dFabs,
   pwrss, n, p, useReml, evalOk, gradL, gradP } from "./reml";
-import { CERT_GRAD_RTOL, CERT_BOUNDARY_STEP, Q1_LOG_XTOL, Q1_LOG_EXPAND, Q1_SCAN_POINTS, BOUNDARY_FTOL, NEWTON_DEC_TOL,
+import { F_NOISE, CERT_GRAD_RTOL, CERT_BOUNDARY_STEP, Q1_LOG_XTOL, Q1_LOG_EXPAND, Q1_SCAN_POINTS, BOUNDARY_FTOL, NEWTON_DEC_TOL,
   THETA_MAX_Q2 } from "./tolerances";
 import { REASON_NONE, REASON_NOT_CERTIFIED, REASON_BEYOND_RESOLVABLE, REASON_NO_MAXIMUM } from "./reasons";
 
@@ -26,6 +26,18 @@ export let lastGradScale: f64 = 0;
 /** q = 1: the largest theta resolvable for the current response (set by batch.ts from its residual). */
 export let thetaBound: f64 = Infinity;
 export function setThetaBound(b: f64): void { thetaBound = b; }
+/** q = 1: the start's moments (set by batch.ts): the within residual and its df, the between df, mean Z'Z. */
+let mRss: f64 = Infinity, mDfW: f64 = 0, mDfB: f64 = 0, mZ: f64 = 1;
+export function setMoments(rss: f64, dfw: f64, dfb: f64, zbar: f64): void { mRss = rss; mDfW = dfw; mDfB = dfb; mZ = zbar; }
+
+/** q = 1: the start, theta^2 from the mean squares within and between (ANOVA; the REML optimum itself for a
+ * balanced design): MSB = (pwrss(0) - rss) / df_b, MSW = rss / df_w, theta^2 = (MSB - MSW) / (zbar MSW). */
+function momentStart(P0: f64): f64 {
+  if (!(mRss > 0 && mRss < Infinity && mDfW > 0 && mDfB > 0)) return 1.0;
+  const msw = mRss / mDfW, msb = (P0 - mRss) / mDfB;
+  const t = (msb - msw) / (mZ * msw);
+  return t > 1e-8 ? Math.sqrt(t) : 1e-4; // the slope at 0 is negative: the optimum is above 0
+}
 /** q >= 2: a penalised residual below this is roundoff (set by batch.ts from the response). */
 let pwrssFloor: f64 = 0;
 export function setPwrssFloor(v: f64): void { pwrssFloor = v; }
@@ -86,7 +98,7 @@ function newtonLogQ1(x: f64, lo: f64, hi: f64): f64 {
     if (step > Q1_LOG_EXPAND) step = Q1_LOG_EXPAND; // no leap past the bracket's growth
     let xn = x * Math.exp(step);
     if (!(xn > lo && xn < hi)) xn = lo == 0 ? hi * Math.exp(-Q1_LOG_EXPAND) : hi == Infinity ? lo * Math.exp(Q1_LOG_EXPAND) : Math.sqrt(lo * hi);
-    if (Math.abs(xn - x) <= Q1_LOG_XTOL * x || (lo > 0 && hi - lo <= Q1_LOG_XTOL * hi)) return x;
+    if (Math.abs(xn - x) <= Q1_LOG_XTOL * x || (lo > 0 && hi < Infinity && hi - lo <= Q1_LOG_XTOL * hi)) return x;
     x = xn;
   }
   return NaN;
@@ -121,9 +133,10 @@ export function optimQ1(out: usize): f64 {
   st(lastGrad, 0, 0);
   const slope = slopeAtZero(th1); // d criterion / d theta^2 at 0+; the state is theta = 0's
   const f0 = criterionFromState();
+  const P0 = pwrss;
   if (!evalOk) { st(out, 0, 0); lastReason = REASON_NOT_CERTIFIED; return f0; }
   if (slope >= 0) { st(out, 0, 0); lastConverged = true; return f0; } // cannot decrease into the interior
-  let x = newtonLogQ1(1.0, 0.0, Infinity);
+  let x = newtonLogQ1(Math.min(momentStart(P0), thetaBound), 0.0, Infinity);
   let ok = x > 0 && certifiedQ1();
   if (!ok && !beyond) { x = scanQ1(); ok = x > 0 && certifiedQ1(); }
   if (beyond) { st(out, 0, NaN); lastReason = REASON_BEYOND_RESOLVABLE; return NaN; }
@@ -201,10 +214,22 @@ let gh: usize = 0; // gradient at x + h e_i
  * (1 + |f|), after one more (full) Newton step from there (quadratic convergence: f is then exact to roundoff).
  * At most maxIter iterations of nth + 41 gradient evaluations each: the work is bounded by the problem. */
 let newtonOk = false;
+
+
+/** Largest |v_i| over the free coordinates. */
+function gnorm(v: usize, mask: i32): f64 {
+  let m = 0.0;
+  for (let i = 0; i < nth; i++) if (!((mask >> i) & 1)) m = Math.max(m, Math.abs(ld(v, i)));
+  return m;
+}
+/** The gradient's size at newton's return, relative to its scale (max |g_i| / gradientScale()). */
+let newtonGrel: f64 = Infinity;
 export function newton(x: usize, mask: i32, maxIter: i32): f64 {
   let f = gradient(x, gr);
   newtonOk = false;
+  newtonGrel = Infinity;
   if (!isFinite(f)) return f;
+  let gsc = gradientScale(); // at x
   let needFD = true; // H is refreshed by finite differences, else carried by BFGS updates
   for (let it = 0; it < maxIter; it++) {
     for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(gr, i, 0);
@@ -266,26 +291,35 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
     if (!negCurv && dec < NEWTON_DEC_TOL * (1 + Math.abs(f))) {
       // converged on a BFGS Hessian: confirm with a finite-difference one (curvature signs, decrement)
       if (!fresh) { needFD = true; continue; }
-      // converged: one last full step (no gradient needed), kept unless it is worse
-      // (f is flat to roundoff there: a step that leaves f equal to roundoff (1e-13) but makes the gradient smaller is
-      // taken too, so that theta is resolved in flat directions independently of roundoff in f)
+      // converged: one last full step, kept unless it is worse (f is flat to roundoff there: a step that
+      // leaves f equal to roundoff but makes the gradient smaller is taken too, so that theta is resolved in
+      // flat directions independently of roundoff in f); done when the gradient is well inside the
+      // certificate's tolerance, else (a flat valley, where the decrement is small before the gradient is)
+      // on with fresh Hessians
       for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + ld(dir, i));
       const ft = gradient(xt, gt);
-      let g0 = 0.0, g1 = 0.0;
-      for (let i = 0; i < nth; i++) if (!((mask >> i) & 1)) { g0 += ld(gr, i) * ld(gr, i); g1 += ld(gt, i) * ld(gt, i); }
-      if (ft <= f || (ft <= f + 1e-13 * Math.abs(f) && g1 < g0)) { for (let i = 0; i < nth; i++) st(x, i, ld(xt, i)); f = ft; }
-      newtonOk = true;
-      return f;
+      const gprev = gnorm(gr, mask), grelPrev = gprev / gsc;
+      const take = ft <= f || (ft <= f + F_NOISE * Math.abs(f) && gnorm(gt, mask) < gprev);
+      if (take) { for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); } f = ft; gsc = gradientScale(); }
+      newtonGrel = gnorm(gr, mask) / gsc;
+      // (a step that no longer shrinks the relative gradient tenfold has reached roundoff, or heads for a
+      // boundary at theta = 0, where the gradient and its scale vanish together: the boundary test's case)
+      if (!take || newtonGrel <= CERT_GRAD_RTOL || newtonGrel > 0.1 * grelPrev) { newtonOk = true; return f; }
+      needFD = true;
+      continue;
     }
     // line search (steps capped at 4 max(1, |x|) in the sup norm)
     let dn = 0.0;
     for (let i = 0; i < nth; i++) dn = Math.max(dn, Math.abs(ld(dir, i)));
     let alpha = dn > 4 * xn ? 4 * xn / dn : 1.0;
     let accepted = false;
+    // in a valley flat to roundoff in f (a correlation near +-1), a step that leaves f within its roundoff
+    // and makes the gradient smaller is progress too (the certificate measures the gradient)
+    const fnoise = F_NOISE * (1 + Math.abs(f)), g0 = gnorm(gr, mask);
     for (let ls = 0; ls < 40; ls++) {
       for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + alpha * ld(dir, i));
       const ft = gradient(xt, gt);
-      if (ft < f - 1e-4 * alpha * dec || (ls > 0 && ft < f)) {
+      if (ft < f - 1e-4 * alpha * dec || (ls > 0 && ft < f) || (ft <= f + fnoise && gnorm(gt, mask) < g0)) {
         // BFGS update of H after a full, positive-curvature step; else a finite-difference Hessian next time
         needFD = true;
         if (ls == 0 && !negCurv) {
@@ -308,6 +342,7 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
         }
         for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); }
         f = ft;
+        gsc = gradientScale();
         accepted = true;
         break;
       }
@@ -318,6 +353,7 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
       for (let i = 0; i < nth; i++) big = Math.max(big, Math.abs(ld(x, i)));
       if (big > THETA_MAX_Q2 || pwrss <= pwrssFloor) { diverged = true; newtonOk = false; return f; }
     }
+    newtonGrel = gnorm(gr, mask) / gsc;
     if (!accepted) { newtonOk = !negCurv && dec < 1e-9 * (1 + Math.abs(f)); return f; }
   }
   return f;
@@ -385,19 +421,28 @@ function certifiedGeneral(x: usize): bool {
   return true;
 }
 
+/** Is a candidate (criterion fr, relative gradient gr_) better than the current (f, g)? Lower beyond the
+ * criterion's roundoff, or level with it and nearer stationarity (roundoff can favour a point short of
+ * the optimum in a valley flat to it). */
+function better(fr: f64, grr: f64, f: f64, g: f64): bool {
+  if (!isFinite(f)) return isFinite(fr);
+  const noise = F_NOISE * (1 + Math.abs(f));
+  return fr < f - noise || (fr <= f + noise && grr < g);
+}
+
 /** Newton from lme4's start; the other scaled starts when it fails or ends near a ridge. */
 function searchGeneral(x: usize): f64 {
   setStart(x, 1.0);
   let f = newton(x, 0, 100);
   if (diverged) return f;
-  let conv = newtonOk;
+  let conv = newtonOk, g = newtonGrel;
   // A diagonal of a column other than the last one near 0 (e.g. the intercept variance with a non-zero slope
   // variance) can be a separate local optimum along a flat ridge: then the other starts are tried as well.
   if (!conv || !isFinite(f) || ridge(x)) {
     for (let r = 0; r < 3; r++) {
       setStart(xt2, restartScale(r));
       const fr = newton(xt2, 0, 100);
-      if (fr < f || !isFinite(f)) { f = fr; conv = newtonOk; copyVec(x, xt2); }
+      if (better(fr, newtonGrel, f, g)) { f = fr; g = newtonGrel; conv = newtonOk; copyVec(x, xt2); }
       if (conv) break;
     }
   }
@@ -427,7 +472,7 @@ function snapBoundary(x: usize, f: f64): f64 {
 
 /** Fallback when the certificate fails: the scaled starts and each boundary face (a diagonal fixed at 0),
  * the lowest criterion kept. */
-function restartGeneral(x: usize, f: f64): f64 {
+function restartGeneral(x: usize, f: f64, g: f64): f64 {
   for (let r = 0; r < RESTARTS + nth; r++) {
     setStart(xt2, r < RESTARTS ? restartScale(r) : 1.0);
     let mask = 0;
@@ -439,7 +484,7 @@ function restartGeneral(x: usize, f: f64): f64 {
     }
     diverged = false;
     const fr = newton(xt2, mask, 100);
-    if (!diverged && fr < f) { f = fr; copyVec(x, xt2); canonicalise(x); }
+    if (!diverged && better(fr, newtonGrel, f, g)) { f = fr; g = newtonGrel; copyVec(x, xt2); canonicalise(x); }
   }
   diverged = false;
   return f;
@@ -455,7 +500,7 @@ export function optimGeneral(x: usize): f64 {
   f = snapBoundary(x, f);
   let ok = certifiedGeneral(x);
   if (!ok) {
-    f = restartGeneral(x, f);
+    f = restartGeneral(x, f, lastGradScale > 0 ? gnorm(lastGrad, 0) / lastGradScale : Infinity);
     f = snapBoundary(x, f);
     ok = certifiedGeneral(x);
   }

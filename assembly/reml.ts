@@ -102,9 +102,10 @@ export function setYty(v: f64): void { yty = v; forget(); }
 let memoOk = false;
 let memoTh: usize = 0; // nth
 let ainvOk = false;
+let derivsOk = false; // derivsQ1's results are the kept evaluation's (the fit's last Newton step, then the df)
 
 /** Drop the kept evaluation (a new response or design). */
-export function forget(): void { memoOk = false; ainvOk = false; }
+export function forget(): void { memoOk = false; ainvOk = false; derivsOk = false; }
 
 export function buildLambda(th: usize): void {
   for (let i = 0; i < q * q; i++) st(Lam, i, 0);
@@ -240,6 +241,58 @@ export function betweenFactor(g: i32): void {
   chol(Gf, q, 0.0);
 }
 
+/** theta -> Lam = [[l11, 0], [l21, l22]] (q = 2). */
+let l11: f64 = 0, l21: f64 = 0, l22: f64 = 0;
+function lambdaQ2(th: usize): void {
+  if (diagCov) { l11 = ld(th, 0); l21 = 0; l22 = ld(th, 1); }
+  else { l11 = ld(th, 0); l21 = ld(th, 1); l22 = ld(th, 2); }
+}
+
+/** q = 2, a group's G = D^-1 + Gam'Gam (Gam = Lam'U) as g00, g01, g11 and its determinant, as a sum of
+ * positive terms: |G| = d0 d1 + d0 |Gam e1|^2 + d1 |Gam e0|^2 + (l11 l22 |U|)^2 (no cancellation when
+ * Gam is near rank 1, the boundary of a correlation +-1). */
+let G00: f64 = 0, G01: f64 = 0, G11: f64 = 0, Gdet: f64 = 0;
+function betweenQ2(U: usize, di: usize): void {
+  const u00 = ld(U, 0), u01 = ld(U, 1), u10 = ld(U, 2), u11 = ld(U, 3), d0 = ld(di, 0), d1 = ld(di, 1);
+  const a00 = l11 * u00 + l21 * u10, a01 = l11 * u01 + l21 * u11, a10 = l22 * u10, a11 = l22 * u11;
+  const c0 = a00 * a00 + a10 * a10, c1 = a01 * a01 + a11 * a11;
+  G00 = d0 + c0; G01 = a00 * a01 + a10 * a11; G11 = d1 + c1;
+  const dg = l11 * l22 * (u00 * u11 - u01 * u10);
+  Gdet = d0 * d1 + d0 * c1 + d1 * c0 + dg * dg;
+}
+
+/** q = 2, unrolled: the same algebra as evalBetween. */
+function evalBetweenQ2(th: usize): void {
+  lambdaQ2(th);
+  for (let i = 0; i < p * p; i++) st(A, i, ld(Aw, i));
+  for (let j = 0; j < p; j++) st(r, j, ld(rw, j));
+  let s = sw;
+  let lsum = ldD, prod = 1.0;
+  for (let g = 0; g < G; g++) {
+    betweenQ2(Ug + (<usize>(g << 2) << 3), Dinvg + (<usize>(g << 1) << 3));
+    prod *= Gdet;
+    if (prod > 1e150 || prod < 1e-150) { lsum += Math.log(prod); prod = 1.0; }
+    const L00 = Math.sqrt(G00), L10 = G01 / L00, L11 = Math.sqrt(Gdet / G00);
+    const i00 = 1.0 / L00, i11 = 1.0 / L11;
+    const B0 = BXg + (<usize>(g * 2 * p) << 3), B1 = B0 + (<usize>p << 3), by = Byg + (<usize>(g << 1) << 3);
+    const cu0 = ld(by, 0) * i00, cu1 = (ld(by, 1) - L10 * cu0) * i11;
+    for (let j = 0; j < p; j++) {
+      const r0 = ld(B0, j) * i00;
+      st(RZX, j, r0);
+      st(RZX, p + j, (ld(B1, j) - L10 * r0) * i11);
+    }
+    for (let i = 0; i < p; i++) {
+      const r0i = ld(RZX, i), r1i = ld(RZX, p + i);
+      const row = A + (<usize>(i * p) << 3);
+      for (let j = 0; j <= i; j++) st(row, j, ld(row, j) + r0i * ld(RZX, j) + r1i * ld(RZX, p + j));
+      st(r, i, ld(r, i) + r0i * cu0 + r1i * cu1);
+    }
+    s += cu0 * cu0 + cu1 * cu1;
+  }
+  ldL = lsum + Math.log(prod);
+  finishFixed(s);
+}
+
 /** q >= 2: A = A_w + sum_g (L_g^-1 bX)'(L_g^-1 bX), r, s likewise, log|L|^2 = sum_g log|G_g| + log|D|. */
 function evalBetween(th: usize): void {
   buildLambda(th);
@@ -283,10 +336,11 @@ function memoHit(th: usize): bool {
 export function evaluate(th: usize): void {
   if (memoHit(th)) return;
   nEval++;
-  if (q == 1) evalPooled(th); else evalBetween(th);
+  if (q == 1) evalPooled(th); else if (q == 2) evalBetweenQ2(th); else evalBetween(th);
   memoOk = true;
   for (let i = 0; i < nth; i++) st(memoTh, i, ld(th, i));
   ainvOk = false;
+  derivsOk = false;
 }
 
 export function criterionFromState(): f64 {
@@ -342,6 +396,42 @@ export function betweenPieces(g: i32): void {
   }
 }
 
+/** The per-group loop of gradient() for q = 2, unrolled (the same algebra). */
+function gradBetweenQ2(th: usize): void {
+  lambdaQ2(th);
+  let gl0 = 0.0, gl1 = 0.0, gl2 = 0.0, gp0 = 0.0, gp1 = 0.0, gp2 = 0.0;
+  for (let g = 0; g < G; g++) {
+    const U = Ug + (<usize>(g << 2) << 3);
+    betweenQ2(U, Dinvg + (<usize>(g << 1) << 3));
+    const u00 = ld(U, 0), u01 = ld(U, 1), u10 = ld(U, 2), u11 = ld(U, 3);
+    const id = 1.0 / Gdet, i00 = G11 * id, i01 = -G01 * id, i11 = G00 * id; // G^-1
+    const B0 = BXg + (<usize>(g * 2 * p) << 3), B1 = B0 + (<usize>p << 3), by = Byg + (<usize>(g << 1) << 3);
+    let e0 = ld(by, 0), e1 = ld(by, 1);
+    for (let j = 0; j < p; j++) { const bj = ld(beta, j); e0 -= ld(B0, j) * bj; e1 -= ld(B1, j) * bj; }
+    // HU = U G^-1; v = N e = HU e; u = K e = Lam' v; H = HU U'; K C = Lam' H
+    const hu00 = u00 * i00 + u01 * i01, hu01 = u00 * i01 + u01 * i11, hu10 = u10 * i00 + u11 * i01, hu11 = u10 * i01 + u11 * i11;
+    const v0 = hu00 * e0 + hu01 * e1, v1 = hu10 * e0 + hu11 * e1;
+    const w0 = l11 * v0 + l21 * v1, w1 = l22 * v1;
+    const h00 = hu00 * u00 + hu01 * u01, h01 = hu00 * u10 + hu01 * u11, h11 = hu10 * u10 + hu11 * u11;
+    gl0 += 2 * (l11 * h00 + l21 * h01); gl1 += 2 * (l11 * h01 + l21 * h11); gl2 += 2 * (l22 * h11);
+    gp0 -= 2 * v0 * w0; gp1 -= 2 * v1 * w0; gp2 -= 2 * v1 * w1;
+    if (useReml) {
+      // Q = Lam' (HB A^-1 HB'), HB = HU bX
+      let y00 = 0.0, y01 = 0.0, y11 = 0.0;
+      for (let i = 0; i < p; i++) {
+        const row = Ainv + (<usize>(i * p) << 3);
+        let a0 = 0.0, a1 = 0.0;
+        for (let k = 0; k < p; k++) { const a = ld(row, k); const b0 = ld(B0, k), b1 = ld(B1, k); a0 += (hu00 * b0 + hu01 * b1) * a; a1 += (hu10 * b0 + hu11 * b1) * a; }
+        const c0 = hu00 * ld(B0, i) + hu01 * ld(B1, i), c1 = hu10 * ld(B0, i) + hu11 * ld(B1, i);
+        y00 += a0 * c0; y01 += a0 * c1; y11 += a1 * c1;
+      }
+      gl0 -= 2 * (l11 * y00 + l21 * y01); gl1 -= 2 * (l11 * y01 + l21 * y11); gl2 -= 2 * (l22 * y11);
+    }
+  }
+  if (diagCov) { st(gradL, 0, gl0); st(gradL, 1, gl2); st(gradP, 0, gp0); st(gradP, 1, gp2); }
+  else { st(gradL, 0, gl0); st(gradL, 1, gl1); st(gradL, 2, gl2); st(gradP, 0, gp0); st(gradP, 1, gp1); st(gradP, 2, gp2); }
+}
+
 /** Criterion and its gradient at theta (out: nth), q >= 2. Also leaves gradL, gradP and the evaluate() state. */
 export function gradient(th: usize, out: usize): f64 {
   evaluate(th);
@@ -349,6 +439,8 @@ export function gradient(th: usize, out: usize): f64 {
   if (!isFinite(f)) { for (let t = 0; t < nth; t++) st(out, t, 0); return f; }
   if (useReml) computeAinv();
   for (let t = 0; t < nth; t++) { st(gradL, t, 0); st(gradP, t, 0); }
+  if (q == 2) gradBetweenQ2(th);
+  else {
   buildLambda(th); // (a kept evaluation may have left another theta's Lambda)
   for (let g = 0; g < G; g++) {
     betweenFactor(g);
@@ -380,6 +472,7 @@ export function gradient(th: usize, out: usize): f64 {
       st(gradL, t, ld(gradL, t) + dl);
       st(gradP, t, ld(gradP, t) - 2 * ld(gv, i) * ld(gu, j));
     }
+  }
   }
   const dfr = <f64>(useReml ? n - p : n);
   for (let t = 0; t < nth; t++) st(out, t, ld(gradL, t) + dfr * ld(gradP, t) / pwrss);
@@ -443,6 +536,8 @@ export function derivsQ1(th: usize): void {
   const theta = ld(th, 0);
   const t = theta * theta;
   evaluate(th);
+  if (derivsOk) return;
+  derivsOk = memoOk;
   computeAinv();
   for (let i = 0; i < p * p; i++) { st(A1, i, 0); st(A2, i, 0); }
   for (let j = 0; j < p; j++) { st(r1, j, 0); st(r2, j, 0); }

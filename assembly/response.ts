@@ -29,6 +29,9 @@ export let yexp: i32 = 0; export let ymaxS: f64 = 0; // 2^yexp scales y; max |y|
 export let rss: f64 = 0; // the residual after X and each group's own Z columns
 export let rssFloor: f64 = 0; // below this it is roundoff
 export let zMin: f64 = 0; // smallest positive Z_g'Z_g (q = 1)
+/** Residual degrees of freedom within groups (after X and each group's Z) and between groups (q = 1). */
+export let dfWithin: i32 = 0;
+export let dfBetween: i32 = 0;
 
 /** |y| up to 2^this needs no scaling (its squares summed over any n stay far inside the double range). */
 const SCALE_FREE_EXP: i32 = 200;
@@ -120,8 +123,10 @@ export function setupResponse(n_: i32, p_: i32, q_: i32, G_: i32, X_: usize, Z: 
   for (let i = 0; i < p; i++) xmax = Math.max(xmax, ld(R.XtX, i * p + i));
   for (let i = 0; i < pp; i++) st(At, i, ld(Aw, i));
   XtP = allocF64(pp);
-  rk += pinvSym(At, p, XtP, vp, 1e-10, xmax);
-  exactCheck = n > rk;
+  const rkw = pinvSym(At, p, XtP, vp, 1e-10, xmax);
+  dfWithin = n - rk - rkw;
+  dfBetween = G - (p - rkw);
+  exactCheck = dfWithin > 0;
   yc = allocF64(n + 2); yw = allocF64(n + 2); cg = allocF64(G * q); bw = allocF64(p); betaShift = allocF64(p); tmp4 = allocF64(4);
   ZT = allocF64(q * n);
   for (let i = 0; i < n; i++) for (let a = 0; a < q; a++) st(ZT, a * n + i, ld(Z, i * q + a));

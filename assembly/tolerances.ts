@@ -13,6 +13,9 @@ export const Q1_LOG_XTOL: f64 = 1e-12;
 export const Q1_LOG_EXPAND: f64 = 2.772588722239781; // log(16)
 /** q = 1: points of the dense profile scan in log(theta) (fallback when the certificate fails). */
 export const Q1_SCAN_POINTS: i32 = 96;
+/** q >= 2: the criterion's roundoff (relative) where a residual is small against the random effects: a step
+ * or a candidate within it of the current one counts as level, and then the smaller gradient wins. */
+export const F_NOISE: f64 = 1e-11;
 /** Criterion differences below this (relative) are roundoff: a boundary point that ties an interior one wins. */
 export const BOUNDARY_FTOL: f64 = 1e-14;
 /** q >= 2: Newton stops when the Newton decrement is below this x (1 + |f|). */
