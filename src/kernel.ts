@@ -1,5 +1,14 @@
 // Loads the AssemblyScript/WASM kernel and marshals batches into its memory (one WASM call per batch).
 import type { BatchDesign, BatchFit, KernelOptions } from "./types.js";
+import { TrialmixInputError } from "./errors.js";
+
+/**
+ * The most random-effect columns per group a fit takes (docs/lmm.md). For q >= 2 the search is Newton with
+ * a Hessian from q(q+1)/2 gradients an iteration (each O(G q^3)) and an eigen-decomposition of it
+ * (O(q^6)), at most 100 iterations a start and at most ~3q starts: bounded, but at q = 8 a fit takes a
+ * few seconds and the work grows as q^6 beyond it.
+ */
+export const MAX_RANDOM_EFFECTS = 8;
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -85,6 +94,7 @@ export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelO
   const k = getKernel();
   const { n, p, q, G } = design;
   if (!(n > 0 && p > 0 && q > 0 && G > 0)) throw new Error(`fitBatch: need n, p, q, G > 0 (got n=${n}, p=${p}, q=${q}, G=${G})`);
+  if (q > MAX_RANDOM_EFFECTS) throw new TrialmixInputError(`${q} random-effect columns per group: at most ${MAX_RANDOM_EFFECTS} are supported (the optimiser's work grows as q^6; see docs/lmm.md)`);
   if (design.X.length !== n * p) throw new Error(`fitBatch: X has ${design.X.length} values, expected n*p = ${n * p}`);
   if (design.Z.length !== n * q) throw new Error(`fitBatch: Z has ${design.Z.length} values, expected n*q = ${n * q}`);
   if (design.groups.length !== n) throw new Error(`fitBatch: groups has ${design.groups.length} entries, expected n = ${n}`);

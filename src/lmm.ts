@@ -1,15 +1,6 @@
 // Single-response linear mixed model (lme4-compatible REML/ML), a one-feature call of the WASM batch kernel.
 import { fitBatchFull, kernelTolerances, reasonText } from "./kernel.js";
-import { TrialmixInputError } from "./errors.js";
 import { FIT_STATUS, type OptSummary } from "./types.js";
-
-/**
- * The most random-effect columns per group fitLmm takes. The q >= 2 search is Newton with a Hessian from
- * q(q+1)/2 gradients an iteration (each O(G q^3)) and an eigen-decomposition of it (O(q^6)), at most 100
- * iterations a start and a bounded number of starts: up to q = 8 (36 covariance parameters) a fit on a few
- * hundred rows takes well under a second (docs/lmm.md); beyond it the work grows as q^6 and is refused.
- */
-export const MAX_RANDOM_EFFECTS = 8;
 
 export interface LmmInput {
   y: ArrayLike<number>;
@@ -85,7 +76,6 @@ export function fitLmm(input: LmmInput): LmmFit {
   if (input.Z === undefined) { Z = new Float64Array(n).fill(1); q = 1; }
   else ({ flat: Z, k: q } = toMatrix(input.Z, n, input.q, "Z"));
   if (q === 0) throw new Error("Z has no columns (q = 0): expected at least one random-effect column");
-  if (q > MAX_RANDOM_EFFECTS) throw new TrialmixInputError(`Z has ${q} random-effect columns per group: fitLmm supports at most ${MAX_RANDOM_EFFECTS} (the optimiser's work grows as q^6; see docs/lmm.md)`);
   for (let i = 0; i < Z.length; i++) if (!Number.isFinite(Z[i])) throw new Error(`Z contains ${Z[i]} at row ${Math.floor(i / q)}, column ${i % q}: expected finite values`);
   // groups -> 0..G-1 in first-seen order
   const index = new Map<string, number>();
