@@ -66,6 +66,7 @@ export function setupWorkspace(): void {
   work = allocF64(p * p);
   rw = allocF64(p);
   memoTh = allocF64(nth);
+  gradMemo = allocF64(nth);
   Ztyg = allocF64(G * q);
   gGi = allocF64(q * q); gHU = allocF64(q * q); gH = allocF64(q * q); gKC = allocF64(q * q); gQ = allocF64(q * q);
   gYH = allocF64(q * q); gHB = allocF64(q * p); gY = allocF64(q * p); ge = allocF64(q); gw = allocF64(q); gu = allocF64(q); gv = allocF64(q);
@@ -103,9 +104,11 @@ let memoOk = false;
 let memoTh: usize = 0; // nth
 let ainvOk = false;
 let derivsOk = false; // derivsQ1's results are the kept evaluation's (the fit's last Newton step, then the df)
+let gradOk = false; // gradient()'s results (gradMemo, gradL, gradP) are the kept evaluation's (the certificate's)
+let gradMemo: usize = 0; // nth
 
 /** Drop the kept evaluation (a new response or design). */
-export function forget(): void { memoOk = false; ainvOk = false; derivsOk = false; }
+export function forget(): void { memoOk = false; ainvOk = false; derivsOk = false; gradOk = false; }
 
 export function buildLambda(th: usize): void {
   for (let i = 0; i < q * q; i++) st(Lam, i, 0);
@@ -341,6 +344,7 @@ export function evaluate(th: usize): void {
   for (let i = 0; i < nth; i++) st(memoTh, i, ld(th, i));
   ainvOk = false;
   derivsOk = false;
+  gradOk = false;
 }
 
 export function criterionFromState(): f64 {
@@ -437,6 +441,7 @@ export function gradient(th: usize, out: usize): f64 {
   evaluate(th);
   const f = criterionFromState();
   if (!isFinite(f)) { for (let t = 0; t < nth; t++) st(out, t, 0); return f; }
+  if (gradOk) { for (let t = 0; t < nth; t++) st(out, t, ld(gradMemo, t)); return f; }
   if (useReml) computeAinv();
   for (let t = 0; t < nth; t++) { st(gradL, t, 0); st(gradP, t, 0); }
   if (q == 2) gradBetweenQ2(th);
@@ -475,7 +480,8 @@ export function gradient(th: usize, out: usize): f64 {
   }
   }
   const dfr = <f64>(useReml ? n - p : n);
-  for (let t = 0; t < nth; t++) st(out, t, ld(gradL, t) + dfr * ld(gradP, t) / pwrss);
+  for (let t = 0; t < nth; t++) { const v = ld(gradL, t) + dfr * ld(gradP, t) / pwrss; st(out, t, v); st(gradMemo, t, v); }
+  gradOk = memoOk;
   return f;
 }
 
