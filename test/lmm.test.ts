@@ -315,6 +315,29 @@ describe("input validation", () => {
       expect(performance.now() - t0).toBeLessThan(1000); // refused before any fitting (q = 12 used to run for a minute)
     }
   });
+  it("q = 3 (the general-q code): logLik is the JS criterion's at the returned theta, which is stationary there, and certified", () => {
+    let s = 11;
+    const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
+    const yy: number[] = [], Z: number[][] = [], g: string[] = [], XX: number[][] = [];
+    for (let i = 0; i < 120; i++) {
+      const a = u() * 2, b = u() - 0.5, grp = i % 10;
+      Z.push([1, a, b]); XX.push([1, a]); g.push(`g${grp}`);
+      yy.push(1 + 0.5 * a + Math.sin(grp) + 0.3 * Math.cos(3 * grp) * a + u() - 0.5);
+    }
+    for (const reml of [true, false]) {
+      const fit = fitLmm({ y: yy, X: XX, Z, groups: g, reml });
+      expect(fit.converged).toBe(true);
+      const th = fit.optSummary.theta;
+      const crit = (t: number[]) => jsCriterion(yy, XX, Z, g, t, reml);
+      expect(relClose(-2 * fit.logLik, crit(th), 1e-10)).toBe(true);
+      for (let i = 0; i < th.length; i++) {
+        if (th[i] === 0) continue; // a zero variance: one-sided, checked by the kernel
+        const h = 1e-5 * Math.max(1, Math.abs(th[i])), tp = th.slice(), tm = th.slice();
+        tp[i] += h; tm[i] -= h;
+        expect(Math.abs((crit(tp) - crit(tm)) / (2 * h))).toBeLessThan(1e-4);
+      }
+    }
+  });
   it("the largest supported q fits in bounded work: certified, or with its reason", () => {
     const q = MAX_RANDOM_EFFECTS;
     let s = 3;
