@@ -161,6 +161,12 @@ export function responseBuffer(design: BatchDesign, m: number): Float64Array {
   return new Float64Array(k.memory.buffer, pY, m * design.n);
 }
 
+/** The typed arrays of a fit, to hand to another thread without copying (every array of BatchFit). */
+export function fitBuffers(fit: BatchFit): ArrayBuffer[] {
+  const arrays = [fit.beta, fit.se, fit.df, fit.covRe, fit.scale, fit.logLik, fit.theta, fit.converged, fit.singular, fit.iterations, fit.status, fit.reason, fit.gradient];
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
 /** Fit every feature (row of the m x n feature-major Y) against the shared design in one WASM call. */
 export function fitBatch(design: BatchDesign, Y: Float64Array, opts: KernelOptions = {}): BatchFit {
   const r = fitBatchFull(design, Y, opts, false);
