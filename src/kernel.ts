@@ -195,8 +195,8 @@ export function reasonText(code: number): string {
     case k("REASON_NONE"): return "";
     case k("REASON_NOT_CERTIFIED"): return "not certified: the REML gradient at the returned estimate is not 0 to the kernel's tolerance (CERT_GRAD_RTOL), also after the fallback search; the estimates are the best found";
     case k("REASON_BEYOND_RESOLVABLE"): return "no REML optimum resolvable: the criterion still falls at the largest participant/residual variance ratio double precision resolves for this feature (its within-participant residual is at roundoff against its between-participant variation)";
-    case k("REASON_EXACT_FIT"): return "no REML optimum: the feature is fitted exactly by the design and each participant's own random effects (its within-participant residual is 0 to roundoff), so the variance ratio runs to infinity";
-    case k("REASON_EXACT_BY_X"): return "no REML optimum: the feature is fitted exactly by X, the fixed-effects design (or is constant), leaving no residual variance";
+    case k("REASON_EXACT_FIT"): return "no REML optimum: the feature is an exact function of the design and each participant's own random effects (fitted exactly by them: its within-participant residual is 0 to roundoff), so the variance ratio runs to infinity";
+    case k("REASON_EXACT_BY_X"): return "no REML optimum: the feature is an exact function of the design (fitted exactly by X, the fixed effects, or constant), leaving no residual variance";
     case k("REASON_NO_MAXIMUM"): return "no REML optimum: the criterion falls without bound as the random-effect variances grow (the feature is fitted exactly by the design and each participant's own random effects)";
     case k("REASON_DF_UNAVAILABLE"): return "Satterthwaite df unavailable: the REML deviance's Hessian in the variance parameters is not positive definite at the estimate";
     case k("REASON_EVAL_FAILED"): return "the REML criterion could not be evaluated at the estimate (X'V^-1X not positive definite)";
