@@ -53,7 +53,7 @@ function checkDesign(d: Design): Checked {
     // every NaN has a reason
     const vals = [fit.beta[k * p + DID], fit.se[k * p + DID], fit.df[k * p + DID], fit.logLik[k], fit.scale[k]];
     if (vals.some((v) => Number.isNaN(v)) && why === "") bad.push(`${f}: NaN without a reason`);
-    if (E.status === "nooptimum" || E.status === "beyond") {
+    if (E.status === "nooptimum" || E.status === "beyond" || E.status === "constant") {
       if (fit.status[k] === 0 && fit.converged[k]) bad.push(`${f}: exact has no optimum (${E.status}), ours converged at logLik ${fit.logLik[k]}`);
       return;
     }
