@@ -124,8 +124,8 @@ function scanQ1(): f64 {
   return newtonLogQ1(xb, kb == 0 ? 0.0 : xb * Math.exp(-du), kb == Q1_SCAN_POINTS - 1 ? Infinity : xb * Math.exp(du));
 }
 
-/** q = 1: exact boundary test at theta = 0, Newton in log(theta) from 1, the certificate, the dense
- * scan when it fails. Writes theta to out[0]; returns the criterion (NaN: no optimum resolvable). */
+/** q = 1: exact boundary test at theta = 0, Newton in log(theta) from the moments' start, the certificate,
+ * the dense scan when it fails. Writes theta to out[0]; returns the criterion (NaN: no optimum resolvable). */
 export function optimQ1(out: usize): f64 {
   lastConverged = false;
   lastReason = REASON_NONE;
