@@ -3,7 +3,7 @@ import { ld, st, ldi, sti, allocF64, alloc } from "./mem";
 import { chol, cholInverse, fwd, bwd } from "./linalg/chol";
 import { matVec } from "./linalg/dense";
 import * as R from "./reml";
-import { setupOptim, optimQ1, optimGeneral, lastConverged, lastReason, lastGrad, diverged, isDiag, setThetaBound, setPwrssFloor, setMoments } from "./optim";
+import { setupOptim, optimQ1, optimGeneral, lastConverged, lastReason, lastGrad, diverged, isDiag, setThetaBound, setDivergence, setMoments } from "./optim";
 import { setupHessian, hessian, hessF as HF, hessP as HP } from "./hessian";
 import * as Y from "./response";
 import { THETA_BOUND_FACTOR, DF_HESS_RTOL } from "./tolerances";
@@ -254,11 +254,12 @@ function prepareFeature(f: i32, y: usize): bool {
     const dfr = <f64>(R.useReml ? R.n - R.p : R.n);
     const bound = Y.exactCheck ? Math.sqrt(THETA_BOUND_FACTOR * dfr * R.yty / (Y.zMin * Math.max(Y.rss, Y.rssFloor))) : 1e100;
     setThetaBound(bound);
-    setMoments(Y.rss, <f64>Y.dfWithin, <f64>Y.dfBetween, R.sumZtZ / <f64>R.G);
+    setMoments(Y.rss, <f64>Y.dfWithin, <f64>Y.dfBetween, Y.zBar);
     return true;
   }
   // q >= 2, y in the column space of X (no residual at theta = 0, so none at any theta): nothing to optimise
-  setPwrssFloor(Y.rssFloor);
+  setDivergence(Y.rssFloor, !Y.exactCheck);
+  setMoments(Y.rss, <f64>Y.dfWithin, <f64>Y.dfBetween, Y.zBar);
   R.nEval = 0;
   for (let i = 0; i < R.nth; i++) st(theta, i, 0);
   R.evaluate(theta);

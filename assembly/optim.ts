@@ -4,7 +4,7 @@
 import { ld, st, allocF64 } from "./mem";
 import { gradient, criterion, criterionFromState, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, dFabs,
   pwrss, n, p, useReml, evalOk, gradL, gradP } from "./reml";
-import { F_NOISE, CERT_GRAD_RTOL, CERT_BOUNDARY_STEP, Q1_LOG_XTOL, Q1_LOG_EXPAND, Q1_SCAN_POINTS, BOUNDARY_FTOL, NEWTON_DEC_TOL,
+import { F_NOISE, CERT_GRAD_RTOL, CERT_SCALE_FLOOR, NEWTON_STEP_RTOL, CERT_BOUNDARY_STEP, Q1_LOG_XTOL, Q1_LOG_EXPAND, Q1_SCAN_POINTS, BOUNDARY_FTOL, NEWTON_DEC_TOL,
   THETA_MAX_Q2 } from "./tolerances";
 import { REASON_NONE, REASON_NOT_CERTIFIED, REASON_BEYOND_RESOLVABLE, REASON_NO_MAXIMUM } from "./reasons";
 
@@ -26,21 +26,26 @@ export let lastGradScale: f64 = 0;
 /** q = 1: the largest theta resolvable for the current response (set by batch.ts from its residual). */
 export let thetaBound: f64 = Infinity;
 export function setThetaBound(b: f64): void { thetaBound = b; }
-/** q = 1: the start's moments (set by batch.ts): the within residual and its df, the between df, mean Z'Z. */
+/** The start's moments (set by batch.ts): the within residual and its df, the between df, mean Z'Z. */
 let mRss: f64 = Infinity, mDfW: f64 = 0, mDfB: f64 = 0, mZ: f64 = 1;
 export function setMoments(rss: f64, dfw: f64, dfb: f64, zbar: f64): void { mRss = rss; mDfW = dfw; mDfB = dfb; mZ = zbar; }
 
-/** q = 1: the start, theta^2 from the mean squares within and between (ANOVA; the REML optimum itself for a
- * balanced design): MSB = (pwrss(0) - rss) / df_b, MSW = rss / df_w, theta^2 = (MSB - MSW) / (zbar MSW). */
-function momentStart(P0: f64): f64 {
+/** The start's scale, theta^2 from the mean squares within and between (ANOVA; for q = 1 and a balanced
+ * design the REML optimum itself): MSB = (pwrss(0) - rss) / df_b, MSW = rss / df_w, theta^2 = (MSB - MSW) /
+ * (zbar MSW); `low` where that is not positive, 1 (lme4's start) where it is not available. For q >= 2 it
+ * spares Newton in theta the long walk to a large scale (a residual 1e-6 of the random effects: theta ~ 1e6). */
+function momentStart(P0: f64, low: f64): f64 {
   if (!(mRss > 0 && mRss < Infinity && mDfW > 0 && mDfB > 0)) return 1.0;
   const msw = mRss / mDfW, msb = (P0 - mRss) / mDfB;
   const t = (msb - msw) / (mZ * msw);
-  return t > 1e-8 ? Math.sqrt(t) : 1e-4; // the slope at 0 is negative: the optimum is above 0
+  return t > 1e-8 ? Math.sqrt(t) : low;
 }
-/** q >= 2: a penalised residual below this is roundoff (set by batch.ts from the response). */
+/** q >= 2: a penalised residual below this is roundoff; thetaCap: whether theta is capped (THETA_MAX_Q2),
+ * i.e. whether the residual after X and the groups' Z could not show that an optimum exists (no residual
+ * degrees of freedom there). Set by batch.ts from the response. */
 let pwrssFloor: f64 = 0;
-export function setPwrssFloor(v: f64): void { pwrssFloor = v; }
+let thetaCap = true;
+export function setDivergence(floor: f64, cap: bool): void { pwrssFloor = floor; thetaCap = cap; }
 export let diverged = false;
 
 export function setupOptim(): void {
@@ -58,6 +63,7 @@ export function setupOptim(): void {
   saveBuf = allocF64(nth);
   xt2 = allocF64(nth);
   lastGrad = allocF64(nth);
+  coordScale = allocF64(nth); xScale = allocF64(nth);
 }
 
 function f1(t: f64): f64 {
@@ -136,7 +142,7 @@ export function optimQ1(out: usize): f64 {
   const P0 = pwrss;
   if (!evalOk) { st(out, 0, 0); lastReason = REASON_NOT_CERTIFIED; return f0; }
   if (slope >= 0) { st(out, 0, 0); lastConverged = true; return f0; } // cannot decrease into the interior
-  let x = newtonLogQ1(Math.min(momentStart(P0), thetaBound), 0.0, Infinity);
+  let x = newtonLogQ1(Math.min(momentStart(P0, 1e-4), thetaBound), 0.0, Infinity); // (the slope at 0 is negative: above 0)
   let ok = x > 0 && certifiedQ1();
   if (!ok && !beyond) { x = scanQ1(); ok = x > 0 && certifiedQ1(); }
   if (beyond) { st(out, 0, NaN); lastReason = REASON_BEYOND_RESOLVABLE; return NaN; }
@@ -206,6 +212,35 @@ export function jacobi(a: usize, v: usize, nn: i32): void {
 }
 let gh: usize = 0; // gradient at x + h e_i
 
+/** dir = the eigen-modified Newton step from gr with the Hessian's eigen-decomposition in Hd (diagonal) and Ev:
+ * |lambda| (floored at 1e-9 of the largest) on every eigen-direction, and a push along directions of negative
+ * curvature (dirNegCurv). Returns the decrement -g'dir. */
+let dirNegCurv = false;
+function newtonDirection(mask: i32, xn: f64): f64 {
+  let lmax = 0.0;
+  for (let k = 0; k < nth; k++) lmax = Math.max(lmax, Math.abs(ld(Hd, k * nth + k)));
+  const lfloor = 1e-9 * lmax + 1e-300;
+  dirNegCurv = false;
+  for (let i = 0; i < nth; i++) st(dir, i, 0);
+  for (let k = 0; k < nth; k++) {
+    const l = ld(Hd, k * nth + k);
+    let c = 0.0;
+    for (let i = 0; i < nth; i++) c += ld(Ev, i * nth + k) * ld(gr, i);
+    let sk = -c / Math.max(Math.abs(l), lfloor);
+    if (l < -1e-6 * lmax) {
+      dirNegCurv = true;
+      const push = 0.1 * xn;
+      if (Math.abs(sk) < push) sk = c > 0 ? -push : push;
+    }
+    for (let i = 0; i < nth; i++) st(dir, i, ld(dir, i) + sk * ld(Ev, i * nth + k));
+  }
+  let dec = 0.0;
+  for (let i = 0; i < nth; i++) { if ((mask >> i) & 1) st(dir, i, 0); dec -= ld(gr, i) * ld(dir, i); }
+  return dec;
+}
+let coordScale: usize = 0; // nth: each gradient element's terms' scale, after gradientScale()
+let xScale: usize = 0; // nth: coordScale at newton's current x
+
 /** Newton on the analytic gradient, Hessian by forward differences of the gradient (nth extra gradients per
  * iteration), Levenberg damping when it is not positive definite, Armijo backtracking. Works over all of
  * R^nth (the criterion is invariant to column sign flips of Lambda: every optimum, also one with a diagonal
@@ -230,6 +265,7 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
   newtonGrel = Infinity;
   if (!isFinite(f)) return f;
   let gsc = gradientScale(); // at x
+  copyVec(xScale, coordScale);
   let needFD = true; // H is refreshed by finite differences, else carried by BFGS updates
   for (let it = 0; it < maxIter; it++) {
     for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(gr, i, 0);
@@ -267,27 +303,10 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
     for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(H, i * nth + i, hdm > 0 ? hdm : 1.0);
     for (let i = 0; i < nth * nth; i++) st(Hd, i, ld(H, i));
     jacobi(Hd, Ev, nth);
-    let lmax = 0.0;
-    for (let k = 0; k < nth; k++) lmax = Math.max(lmax, Math.abs(ld(Hd, k * nth + k)));
-    const lfloor = 1e-9 * lmax + 1e-300;
     let xn = 1.0;
     for (let i = 0; i < nth; i++) xn = Math.max(xn, Math.abs(ld(x, i)));
-    let negCurv = false;
-    for (let i = 0; i < nth; i++) st(dir, i, 0);
-    for (let k = 0; k < nth; k++) {
-      const l = ld(Hd, k * nth + k);
-      let c = 0.0;
-      for (let i = 0; i < nth; i++) c += ld(Ev, i * nth + k) * ld(gr, i);
-      let sk = -c / Math.max(Math.abs(l), lfloor);
-      if (l < -1e-6 * lmax) {
-        negCurv = true;
-        const push = 0.1 * xn;
-        if (Math.abs(sk) < push) sk = c > 0 ? -push : push;
-      }
-      for (let i = 0; i < nth; i++) st(dir, i, ld(dir, i) + sk * ld(Ev, i * nth + k));
-    }
-    let dec = 0.0;
-    for (let i = 0; i < nth; i++) { if ((mask >> i) & 1) st(dir, i, 0); dec -= ld(gr, i) * ld(dir, i); }
+    let dec = newtonDirection(mask, xn);
+    const negCurv = dirNegCurv;
     if (!negCurv && dec < NEWTON_DEC_TOL * (1 + Math.abs(f))) {
       // converged on a BFGS Hessian: confirm with a finite-difference one (curvature signs, decrement)
       if (!fresh) { needFD = true; continue; }
@@ -296,15 +315,22 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
       // flat directions independently of roundoff in f); done when the gradient is well inside the
       // certificate's tolerance, else (a flat valley, where the decrement is small before the gradient is)
       // on with fresh Hessians
-      for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + ld(dir, i));
-      const ft = gradient(xt, gt);
-      const gprev = gnorm(gr, mask), grelPrev = gprev / gsc;
-      const take = ft <= f || (ft <= f + F_NOISE * Math.abs(f) && gnorm(gt, mask) < gprev);
-      if (take) { for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); } f = ft; gsc = gradientScale(); }
-      newtonGrel = gnorm(gr, mask) / gsc;
-      // (a step that no longer shrinks the relative gradient tenfold has reached roundoff, or heads for a
-      // boundary at theta = 0, where the gradient and its scale vanish together: the boundary test's case)
-      if (!take || newtonGrel <= CERT_GRAD_RTOL || newtonGrel > 0.1 * grelPrev) { newtonOk = true; return f; }
+      for (let c = 0; c < 4; c++) {
+        for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + ld(dir, i));
+        const ft = gradient(xt, gt);
+        const gprev = gnorm(gr, mask), grelPrev = relGradient(gr, mask, xScale, gsc);
+        const take = ft <= f || (ft <= f + F_NOISE * Math.abs(f) && gnorm(gt, mask) < gprev);
+        if (take) { for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); } f = ft; gsc = gradientScale(); copyVec(xScale, coordScale); }
+        newtonGrel = relGradient(gr, mask, xScale, gsc);
+        // done when certified and the step was itself small (theta resolved: the next would be its square;
+        // in a flat direction a certified gradient alone still allows the df to be off in the 5th digit);
+        // stop when a step no longer shrinks the relative gradient tenfold (roundoff, or a boundary at
+        // theta = 0, where the gradient and its scale vanish together: the boundary test's case)
+        let stepRel = 0.0;
+        for (let i = 0; i < nth; i++) stepRel = Math.max(stepRel, Math.abs(ld(dir, i)) / Math.max(Math.abs(ld(x, i)), 1e-3 * xn));
+        if (!take || (newtonGrel <= CERT_GRAD_RTOL && stepRel <= NEWTON_STEP_RTOL) || newtonGrel > 0.1 * grelPrev) { newtonOk = true; return f; }
+        newtonDirection(mask, xn); // a chord step: the same Hessian, one gradient
+      }
       needFD = true;
       continue;
     }
@@ -343,6 +369,7 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
         for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); }
         f = ft;
         gsc = gradientScale();
+        copyVec(xScale, coordScale);
         accepted = true;
         break;
       }
@@ -351,9 +378,9 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
     if (accepted) {
       let big = 0.0;
       for (let i = 0; i < nth; i++) big = Math.max(big, Math.abs(ld(x, i)));
-      if (big > THETA_MAX_Q2 || pwrss <= pwrssFloor) { diverged = true; newtonOk = false; return f; }
+      if ((thetaCap && big > THETA_MAX_Q2) || pwrss <= pwrssFloor) { diverged = true; newtonOk = false; return f; }
     }
-    newtonGrel = gnorm(gr, mask) / gsc;
+    newtonGrel = relGradient(gr, mask, xScale, gsc);
     if (!accepted) { newtonOk = !negCurv && dec < 1e-9 * (1 + Math.abs(f)); return f; }
   }
   return f;
@@ -392,8 +419,21 @@ function copyVec(dst: usize, src: usize): void { for (let i = 0; i < nth; i++) s
 function gradientScale(): f64 {
   const dfr = <f64>(useReml ? n - p : n);
   let scale = 0.0;
-  for (let i = 0; i < nth; i++) scale = Math.max(scale, Math.abs(ld(gradL, i)) + dfr * Math.abs(ld(gradP, i)) / pwrss);
+  for (let i = 0; i < nth; i++) {
+    const s = Math.abs(ld(gradL, i)) + dfr * Math.abs(ld(gradP, i)) / pwrss;
+    st(coordScale, i, s);
+    scale = Math.max(scale, s);
+  }
   return scale;
+}
+
+/** max_i |g_i| / max(s_i, CERT_SCALE_FLOOR S) over the free coordinates: each element against its own terms'
+ * scale s_i (a weakly determined element, e.g. a small slope variance, is held to its own precision), floored
+ * at CERT_SCALE_FLOOR x the largest, S (an element at a zero variance, whose terms vanish with it). */
+function relGradient(g: usize, mask: i32, scales: usize, scale: f64): f64 {
+  let m = 0.0;
+  for (let i = 0; i < nth; i++) if (!((mask >> i) & 1)) m = Math.max(m, Math.abs(ld(g, i)) / Math.max(ld(scales, i), CERT_SCALE_FLOOR * scale));
+  return m;
 }
 
 /** q >= 2 certificate at x: at each diagonal at 0 the criterion does not fall as it leaves 0 (its gradient
@@ -405,6 +445,7 @@ function certifiedGeneral(x: usize): bool {
   if (!isFinite(f)) return false;
   copyVec(lastGrad, gr);
   let scale = gradientScale();
+  copyVec(xScale, coordScale);
   let xn = 1.0;
   for (let i = 0; i < nth; i++) xn = Math.max(xn, Math.abs(ld(x, i)));
   for (let i = 0; i < nth; i++) {
@@ -417,8 +458,7 @@ function certifiedGeneral(x: usize): bool {
     scale = Math.max(scale, si);
   }
   lastGradScale = scale;
-  for (let i = 0; i < nth; i++) if (!(Math.abs(ld(lastGrad, i)) <= CERT_GRAD_RTOL * scale)) return false;
-  return true;
+  return relGradient(lastGrad, 0, xScale, scale) <= CERT_GRAD_RTOL;
 }
 
 /** Is a candidate (criterion fr, relative gradient gr_) better than the current (f, g)? Lower beyond the
@@ -432,7 +472,9 @@ function better(fr: f64, grr: f64, f: f64, g: f64): bool {
 
 /** Newton from lme4's start; the other scaled starts when it fails or ends near a ridge. */
 function searchGeneral(x: usize): f64 {
-  setStart(x, 1.0);
+  setStart(x, 0.0);
+  criterion(x); // (kept from the exact-fit test: theta = 0's)
+  setStart(x, Math.max(momentStart(pwrss, 1.0), 1.0));
   let f = newton(x, 0, 100);
   if (diverged) return f;
   let conv = newtonOk, g = newtonGrel;

@@ -32,6 +32,7 @@ export let zMin: f64 = 0; // smallest positive Z_g'Z_g (q = 1)
 /** Residual degrees of freedom within groups (after X and each group's Z) and between groups (q = 1). */
 export let dfWithin: i32 = 0;
 export let dfBetween: i32 = 0;
+export let zBar: f64 = 1; // the groups' mean eigenvalue of Z_g'Z_g (the mean Z_g'Z_g for q = 1)
 
 /** |y| up to 2^this needs no scaling (its squares summed over any n stay far inside the double range). */
 const SCALE_FREE_EXP: i32 = 200;
@@ -65,7 +66,7 @@ function groupEigen(): i32 {
   CpG = allocF64(G * qq);
   const Ug = allocF64(G * qq), Dinv = allocF64(G * q), BX = allocF64(G * q * p);
   const a = allocF64(qq), v = allocF64(qq);
-  let rk = 0, ldd = 0.0;
+  let rk = 0, ldd = 0.0, lsum = 0.0;
   for (let g = 0; g < G; g++) {
     for (let i = 0; i < qq; i++) st(a, i, ld(R.ZtZg, g * qq + i));
     jacobi(a, v, q);
@@ -78,6 +79,7 @@ function groupEigen(): i32 {
       st(Dinv, g * q + k, keep ? 1 / l : 1.0);
       if (!keep) continue;
       rk++;
+      lsum += l;
       ldd += Math.log(l);
       for (let i = 0; i < q; i++) st(U, i * q + k, ld(v, i * q + k));
       for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) st(P, i * q + j, ld(P, i * q + j) + ld(v, i * q + k) * ld(v, j * q + k) / l);
@@ -89,6 +91,7 @@ function groupEigen(): i32 {
     }
   }
   if (q > 1) R.setBetween(Ug, Dinv, BX, ldd);
+  zBar = rk > 0 ? lsum / <f64>rk : 1.0;
   return rk;
 }
 
@@ -125,7 +128,7 @@ export function setupResponse(n_: i32, p_: i32, q_: i32, G_: i32, X_: usize, Z: 
   XtP = allocF64(pp);
   const rkw = pinvSym(At, p, XtP, vp, 1e-10, xmax);
   dfWithin = n - rk - rkw;
-  dfBetween = G - (p - rkw);
+  dfBetween = rk - (p - rkw);
   exactCheck = dfWithin > 0;
   yc = allocF64(n + 2); yw = allocF64(n + 2); cg = allocF64(G * q); bw = allocF64(p); betaShift = allocF64(p); tmp4 = allocF64(4);
   ZT = allocF64(q * n);

@@ -183,8 +183,8 @@ function kernelConstant(name: string): number {
 
 /** The kernel's tolerances (assembly/tolerances.ts, the single source), by name. */
 export function kernelTolerances(): Record<string, number> {
-  const names = ["CERT_GRAD_RTOL", "CERT_BOUNDARY_STEP", "Q1_LOG_XTOL", "Q1_LOG_EXPAND", "Q1_SCAN_POINTS", "BOUNDARY_FTOL", "F_NOISE",
-    "NEWTON_DEC_TOL", "REFINE_RSS", "EXACT_FIT_ULPS", "THETA_BOUND_FACTOR", "THETA_MAX_Q2", "DF_HESS_RTOL"];
+  const names = ["CERT_GRAD_RTOL", "CERT_SCALE_FLOOR", "CERT_BOUNDARY_STEP", "Q1_LOG_XTOL", "Q1_LOG_EXPAND", "Q1_SCAN_POINTS", "BOUNDARY_FTOL", "F_NOISE",
+    "NEWTON_DEC_TOL", "NEWTON_STEP_RTOL", "REFINE_RSS", "EXACT_FIT_ULPS", "THETA_BOUND_FACTOR", "THETA_MAX_Q2", "DF_HESS_RTOL"];
   return Object.fromEntries(names.map((n) => [n, kernelConstant(n)]));
 }
 
