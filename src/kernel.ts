@@ -5,8 +5,8 @@ import { TrialmixInputError } from "./errors.js";
 /**
  * The most random-effect columns per group a fit takes (docs/lmm.md). For q >= 2 the search is Newton with
  * a Hessian from q(q+1)/2 gradients an iteration (each O(G q^3)) and an eigen-decomposition of it
- * (O(q^6)), at most 100 iterations a start and at most ~3q starts: bounded, but at q = 8 a fit takes a
- * few seconds and the work grows as q^6 beyond it.
+ * (O(q^6)), at most 100 iterations a start and at most 3q + 8 starts: bounded; at q = 8 a fit on a few
+ * hundred rows takes up to about a second, and the work grows as q^6 beyond it.
  */
 export const MAX_RANDOM_EFFECTS = 8;
 
