@@ -212,6 +212,52 @@ export function jacobi(a: usize, v: usize, nn: i32): void {
 }
 let gh: usize = 0; // gradient at x + h e_i
 
+/** H = the Hessian at x by forward differences of the analytic gradient (gr holds the gradient at x),
+ * symmetrised; a fixed (masked) coordinate gets a unit row and column. */
+function hessianFD(x: usize, mask: i32): void {
+  for (let i = 0; i < nth; i++) st(xs, i, ld(x, i));
+  for (let i = 0; i < nth; i++) {
+    if ((mask >> i) & 1) {
+      for (let j = 0; j < nth; j++) st(H, j * nth + i, i == j ? 1.0 : 0.0);
+      continue;
+    }
+    const xi = ld(x, i);
+    const hi = 1e-6 * Math.max(Math.abs(xi), 0.1);
+    st(xs, i, xi + hi);
+    const xh = ld(xs, i) - xi; // the step actually taken
+    gradient(xs, gh);
+    st(xs, i, xi);
+    for (let j = 0; j < nth; j++) st(H, j * nth + i, (ld(gh, j) - ld(gr, j)) / xh);
+  }
+  for (let i = 0; i < nth; i++) {
+    if ((mask >> i) & 1) continue;
+    for (let j = 0; j < i; j++) {
+      if ((mask >> j) & 1) { st(H, i * nth + j, 0); st(H, j * nth + i, 0); continue; }
+      const v = 0.5 * (ld(H, i * nth + j) + ld(H, j * nth + i));
+      st(H, i * nth + j, v); st(H, j * nth + i, v);
+    }
+  }
+}
+
+/** BFGS update of H for the step x -> xt (gradients gr -> gt); false (H unchanged) without positive curvature. */
+function bfgsUpdate(x: usize, mask: i32): bool {
+  let sy = 0.0, ss = 0.0, yy = 0.0, sHs = 0.0;
+  for (let i = 0; i < nth; i++) {
+    if ((mask >> i) & 1) { st(sv, i, 0); st(yv, i, 0); continue; }
+    st(sv, i, ld(xt, i) - ld(x, i)); st(yv, i, ld(gt, i) - ld(gr, i));
+  }
+  for (let i = 0; i < nth; i++) {
+    let a = 0.0;
+    for (let j = 0; j < nth; j++) a += ld(H, i * nth + j) * ld(sv, j);
+    st(Hs, i, a);
+    sy += ld(sv, i) * ld(yv, i); ss += ld(sv, i) * ld(sv, i); yy += ld(yv, i) * ld(yv, i); sHs += ld(sv, i) * a;
+  }
+  if (!(sy > 1e-10 * Math.sqrt(ss * yy) && sHs > 0)) return false;
+  for (let i = 0; i < nth; i++) for (let j = 0; j < nth; j++)
+    st(H, i * nth + j, ld(H, i * nth + j) + ld(yv, i) * ld(yv, j) / sy - ld(Hs, i) * ld(Hs, j) / sHs);
+  return true;
+}
+
 /** dir = the eigen-modified Newton step from gr with the Hessian's eigen-decomposition in Hd (diagonal) and Ev:
  * |lambda| (floored at 1e-9 of the largest) on every eigen-direction, and a push along directions of negative
  * curvature (dirNegCurv). Returns the decrement -g'dir. */
@@ -270,31 +316,7 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
   for (let it = 0; it < maxIter; it++) {
     for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(gr, i, 0);
     const fresh = needFD;
-    if (needFD) {
-    // Hessian: forward differences of the analytic gradient
-    for (let i = 0; i < nth; i++) st(xs, i, ld(x, i));
-    for (let i = 0; i < nth; i++) {
-      if ((mask >> i) & 1) {
-        for (let j = 0; j < nth; j++) st(H, j * nth + i, i == j ? 1.0 : 0.0);
-        continue;
-      }
-      const xi = ld(x, i);
-      const hi = 1e-6 * Math.max(Math.abs(xi), 0.1);
-      st(xs, i, xi + hi);
-      const xh = ld(xs, i) - xi; // the step actually taken
-      gradient(xs, gh);
-      st(xs, i, xi);
-      for (let j = 0; j < nth; j++) st(H, j * nth + i, (ld(gh, j) - ld(gr, j)) / xh);
-    }
-    for (let i = 0; i < nth; i++) {
-      if ((mask >> i) & 1) continue;
-      for (let j = 0; j < i; j++) {
-        if ((mask >> j) & 1) { st(H, i * nth + j, 0); st(H, j * nth + i, 0); continue; }
-        const v = 0.5 * (ld(H, i * nth + j) + ld(H, j * nth + i));
-        st(H, i * nth + j, v); st(H, j * nth + i, v);
-      }
-    }
-    }
+    if (needFD) hessianFD(x, mask);
     // eigen-modified Newton: |lambda| (floored) on every eigen-direction, and a push along directions of
     // negative curvature (F is even in the diagonal of Lambda's last column: theta there = 0 is an invariant
     // plane, a saddle when its curvature is negative, and the gradient alone never leaves it)
@@ -347,25 +369,7 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
       const ft = gradient(xt, gt);
       if (ft < f - 1e-4 * alpha * dec || (ls > 0 && ft < f) || (ft <= f + fnoise && gnorm(gt, mask) < g0)) {
         // BFGS update of H after a full, positive-curvature step; else a finite-difference Hessian next time
-        needFD = true;
-        if (ls == 0 && !negCurv) {
-          let sy = 0.0, ss = 0.0, yy = 0.0, sHs = 0.0;
-          for (let i = 0; i < nth; i++) {
-            if ((mask >> i) & 1) { st(sv, i, 0); st(yv, i, 0); continue; }
-            st(sv, i, ld(xt, i) - ld(x, i)); st(yv, i, ld(gt, i) - ld(gr, i));
-          }
-          for (let i = 0; i < nth; i++) {
-            let a = 0.0;
-            for (let j = 0; j < nth; j++) a += ld(H, i * nth + j) * ld(sv, j);
-            st(Hs, i, a);
-            sy += ld(sv, i) * ld(yv, i); ss += ld(sv, i) * ld(sv, i); yy += ld(yv, i) * ld(yv, i); sHs += ld(sv, i) * a;
-          }
-          if (sy > 1e-10 * Math.sqrt(ss * yy) && sHs > 0) {
-            for (let i = 0; i < nth; i++) for (let j = 0; j < nth; j++)
-              st(H, i * nth + j, ld(H, i * nth + j) + ld(yv, i) * ld(yv, j) / sy - ld(Hs, i) * ld(Hs, j) / sHs);
-            needFD = false;
-          }
-        }
+        needFD = !(ls == 0 && !negCurv && bfgsUpdate(x, mask));
         for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); }
         f = ft;
         gsc = gradientScale();
