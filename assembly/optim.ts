@@ -1,7 +1,12 @@
-// Optimisers over theta, run entirely inside WASM.
+// Optimisers over theta, run entirely inside WASM. Every fit ends with a certificate (first-order
+// optimality from the analytic gradient; at a zero variance the one-sided derivative): `lastConverged`
+// is that check's outcome, `lastReason` says why a fit is not certified or has no optimum.
 import { ld, st, allocF64 } from "./mem";
-import { chol, fwd, bwd } from "./linalg/chol";
-import { yty, gradient, criterion, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, pwrss, n, p, useReml } from "./reml";
+import { gradient, criterion, criterionFromState, slopeAtZero, nth, q, diagCov, derivsQ1, dF, dF2, dP, dP2, dFabs,
+  pwrss, n, p, useReml, evalOk, gradL, gradP } from "./reml";
+import { F_NOISE, CERT_GRAD_RTOL, CERT_SCALE_FLOOR, NEWTON_STEP_RTOL, CERT_BOUNDARY_STEP, Q1_LOG_XTOL, Q1_LOG_EXPAND, Q1_SCAN_POINTS, BOUNDARY_FTOL, NEWTON_DEC_TOL,
+  THETA_MAX_Q2 } from "./tolerances";
+import { REASON_NONE, REASON_NOT_CERTIFIED, REASON_BEYOND_RESOLVABLE, REASON_NO_MAXIMUM } from "./reasons";
 
 let th1: usize = 0; // 1-vector for q = 1
 let xs: usize = 0; // scratch points
@@ -12,12 +17,35 @@ let dir: usize = 0;
 let xt: usize = 0;
 let saveBuf: usize = 0;
 let xt2: usize = 0;
-export let lastConverged: bool = true;
-/** theta beyond this (random-effect sd 1e6 x the residual sd), or a penalised residual below 1e-9 of y'y
- * (sd ratio ~3e4): the criterion decreases without bound along the path (y is explained exactly by X and
- * the random effects, the likelihood has no maximum): stop and report it (status failed). */
-const THETA_MAX: f64 = 1e6;
-const PWRSS_MIN: f64 = 1e-9;
+/** The certificate's outcome for the last fit. */
+export let lastConverged: bool = false;
+export let lastReason: i32 = 0;
+/** The gradient (d criterion / d theta) at the returned theta, and the scale the certificate measured it by. */
+export let lastGrad: usize = 0;
+export let lastGradScale: f64 = 0;
+/** q = 1: the largest theta resolvable for the current response (set by batch.ts from its residual). */
+export let thetaBound: f64 = Infinity;
+export function setThetaBound(b: f64): void { thetaBound = b; }
+/** The start's moments (set by batch.ts): the within residual and its df, the between df, mean Z'Z. */
+let mRss: f64 = Infinity, mDfW: f64 = 0, mDfB: f64 = 0, mZ: f64 = 1;
+export function setMoments(rss: f64, dfw: f64, dfb: f64, zbar: f64): void { mRss = rss; mDfW = dfw; mDfB = dfb; mZ = zbar; }
+
+/** The start's scale, theta^2 from the mean squares within and between (ANOVA; for q = 1 and a balanced
+ * design the REML optimum itself): MSB = (pwrss(0) - rss) / df_b, MSW = rss / df_w, theta^2 = (MSB - MSW) /
+ * (zbar MSW); `low` where that is not positive, 1 (lme4's start) where it is not available. For q >= 2 it
+ * spares Newton in theta the long walk to a large scale (a residual 1e-6 of the random effects: theta ~ 1e6). */
+function momentStart(P0: f64, low: f64): f64 {
+  if (!(mRss > 0 && mRss < Infinity && mDfW > 0 && mDfB > 0)) return 1.0;
+  const msw = mRss / mDfW, msb = (P0 - mRss) / mDfB;
+  const t = (msb - msw) / (mZ * msw);
+  return t > 1e-8 ? Math.sqrt(t) : low;
+}
+/** q >= 2: a penalised residual below this is roundoff; thetaCap: whether theta is capped (THETA_MAX_Q2),
+ * i.e. whether the residual after X and the groups' Z could not show that an optimum exists (no residual
+ * degrees of freedom there). Set by batch.ts from the response. */
+let pwrssFloor: f64 = 0;
+let thetaCap = true;
+export function setDivergence(floor: f64, cap: bool): void { pwrssFloor = floor; thetaCap = cap; }
 export let diverged = false;
 
 export function setupOptim(): void {
@@ -34,6 +62,8 @@ export function setupOptim(): void {
   xt = allocF64(nth);
   saveBuf = allocF64(nth);
   xt2 = allocF64(nth);
+  lastGrad = allocF64(nth);
+  coordScale = allocF64(nth); xScale = allocF64(nth);
 }
 
 function f1(t: f64): f64 {
@@ -41,174 +71,91 @@ function f1(t: f64): f64 {
   return criterion(th1);
 }
 
-/** Brent's localmin on [a, b] (R's Brent_fmin). */
-function brent(ax: f64, bx: f64, tol: f64, reps: f64): f64 {
-  const c = 0.5 * (3.0 - Math.sqrt(5.0));
-  const eps = reps;
-  let a = ax, b = bx;
-  let v = a + c * (b - a);
-  let w = v, x = v;
-  let d = 0.0, e = 0.0;
-  let fx = f1(x);
-  let fv = fx, fw = fx;
-  const tol3 = tol / 3.0;
-  for (let it = 0; it < 200; it++) {
-    const xm = (a + b) * 0.5;
-    const tol1 = eps * Math.abs(x) + tol3;
-    const t2 = tol1 * 2.0;
-    if (Math.abs(x - xm) <= t2 - (b - a) * 0.5) break;
-    let pp = 0.0, qq = 0.0, rr = 0.0;
-    if (Math.abs(e) > tol1) {
-      rr = (x - w) * (fx - fv);
-      qq = (x - v) * (fx - fw);
-      pp = (x - v) * qq - (x - w) * rr;
-      qq = (qq - rr) * 2.0;
-      if (qq > 0.0) pp = -pp; else qq = -qq;
-      rr = e;
-      e = d;
-    }
-    let u: f64;
-    if (Math.abs(pp) >= Math.abs(qq * 0.5 * rr) || pp <= qq * (a - x) || pp >= qq * (b - x)) {
-      if (x < xm) e = b - x; else e = a - x;
-      d = c * e;
-    } else {
-      d = pp / qq;
-      u = x + d;
-      if (u - a < t2 || b - u < t2) { d = tol1; if (x >= xm) d = -d; }
-    }
-    if (Math.abs(d) >= tol1) u = x + d;
-    else if (d > 0.0) u = x + tol1;
-    else u = x - tol1;
-    const fu = f1(u);
-    if (fu <= fx) {
-      if (u < x) b = x; else a = x;
-      v = w; w = x; x = u;
-      fv = fw; fw = fx; fx = fu;
-    } else {
-      if (u < x) a = u; else b = u;
-      if (fu <= fw || w == x) { v = w; fv = fw; w = u; fw = fu; }
-      else if (fu <= fv || v == x || v == w) { v = u; fv = fu; }
-    }
-  }
-  return x;
-}
+// ---- q = 1: Newton on the derivative in log(theta) over the whole half-line ----
 
-/** Criterion differences below this (relative) are roundoff: a boundary point that ties an interior one wins. */
-const BOUNDARY_FTOL: f64 = 1e-14;
-
-/** q = 1: exact boundary test, grid bracket, Brent. Writes theta to out[0]. */
-export function optimQ1(out: usize): f64 {
-  lastConverged = true;
-  const slope = slopeAtZero(th1);
-  const f0 = f1(0);
-  if (slope >= 0) { st(out, 0, 0); return f0; }
-  // coarse grid in theta (sd ratio), extended at either end while still decreasing
-  let best = 0.0, fbest = f0, prev = 0.0, next = 0.0;
-  let found = false;
-  let lastT = 0.0;
-  let t = 1.0 / 16.0;
-  for (let k = 0; k < 16; k++) {
-    const ft = f1(t);
-    if (ft < fbest) { fbest = ft; prev = lastT; best = t; found = true; next = t * 4; }
-    else if (found) { next = t; if (t >= 16) break; }
-    if (t >= 16 && found && ft >= fbest) break;
-    lastT = t;
-    t *= 4;
-    if (t > 1e6) break;
-  }
-  if (!found) {
-    // minimum below 1/16: shrink towards 0
-    next = 1.0 / 16.0;
-    t = 1.0 / 64.0;
-    for (let k = 0; k < 12; k++) {
-      const ft = f1(t);
-      if (ft < fbest) { fbest = ft; best = t; found = true; break; }
-      next = t;
-      t *= 0.25;
-    }
-    prev = found ? t * 0.25 : 0.0;
-    if (found) prev = 0.0;
-  }
-  // the minimum lies in (prev, next) around the best grid point: find the root of the analytic
-  // derivative there (Newton, with bisection whenever a step leaves the bracket): ~5 derivative
-  // evaluations resolve theta to ~1e-13; Brent on the criterion below is the fallback
-  const xr = newtonQ1(prev, next, best);
-  if (xr > prev && xr < next) {
-    const fr = f1(xr);
-    if (fr <= fbest) {
-      if (f0 <= fr + BOUNDARY_FTOL * Math.abs(fr)) { st(out, 0, 0); return f0; }
-      st(out, 0, xr);
-      return fr;
-    }
-  }
-  const x = brent(prev, next, 1e-10, 1e-7); // coarse: the Newton polish below resolves theta
-  let fx = f1(x);
-  if (fx > fbest) { // keep the grid point
-    fx = f1(best);
-    st(out, 0, best);
-    return fx;
-  }
-  if (fx > f0) { st(out, 0, 0); return f1(0); }
-  // polish: Newton on the analytic derivative (the criterion itself is flat to roundoff near the optimum,
-  // its derivative is not), so theta is resolved to ~1e-12 instead of ~sqrt(eps)
-  let xb = x, fb = fx;
-  const dfr = <f64>(useReml ? n - p : n);
-  for (let it = 0; it < 6; it++) {
-    st(th1, 0, xb);
-    derivsQ1(th1);
-    const P = pwrss;
-    const g = dF + dfr * dP / P;
-    const h = dF2 + dfr * (dP2 / P - (dP / P) * (dP / P));
-    if (!(h > 0)) break;
-    let step = -g / h;
-    if (Math.abs(step) > 0.02 * xb) break;
-    const xn = xb + step;
-    if (!(xn > 0)) break;
-    const fn = f1(xn);
-    if (fn > fb + 1e-13 * Math.abs(fb)) break;
-    xb = xn; fb = fn;
-    if (Math.abs(step) <= 1e-13 * xb) break;
-  }
-  // An interior point no better than theta = 0 beyond roundoff is the boundary (the slope at 0 was
-  // negative only by roundoff): report the exact zero, as lme4 would find it, not theta ~ 1e-9.
-  if (f0 <= fb + BOUNDARY_FTOL * Math.abs(fb)) { st(out, 0, 0); return f0; }
-  st(out, 0, xb);
-  return fb;
-}
-
-/** The criterion's derivative in theta (q = 1) and its second derivative, at x > 0. */
-let gQ1: f64 = 0, hQ1: f64 = 0;
-function derivQ1At(x: f64): void {
+/** At theta = x > 0: the criterion's derivative in u = log(theta) (gU), its second derivative (hU), and
+ * the scale of the terms that cancel in gU (sU: the certificate is |gU| <= CERT_GRAD_RTOL sU). */
+let gU: f64 = 0, hU: f64 = 0, sU: f64 = 0, gTheta: f64 = 0;
+function derivLogQ1(x: f64): void {
   st(th1, 0, x);
   derivsQ1(th1);
   const P = pwrss;
   const dfr = <f64>(useReml ? n - p : n);
-  gQ1 = dF + dfr * dP / P;
-  hQ1 = dF2 + dfr * (dP2 / P - (dP / P) * (dP / P));
+  const g = dF + dfr * dP / P;
+  const h = dF2 + dfr * (dP2 / P - (dP / P) * (dP / P));
+  gTheta = g;
+  gU = x * g;
+  hU = x * x * h + x * g;
+  sU = x * (dFabs + dfr * Math.abs(dP) / P);
 }
 
-/** Safeguarded Newton for the root of the derivative in (lo, hi), from x0; NaN when it fails. */
-function newtonQ1(lo: f64, hi: f64, x0: f64): f64 {
-  let x = x0;
-  let seenNeg = lo == 0, seenPos = false; // is there a sign change of the derivative in the bracket?
-  for (let it = 0; it < 40; it++) {
-    if (it == 4 && !(seenNeg && seenPos)) {
-      // still one-sided after a few steps: check the far end once, and leave it to Brent when the
-      // derivative does not change sign in the bracket (a criterion flat to roundoff, theta -> infinity)
-      derivQ1At(seenNeg ? hi : lo);
-      if (!isFinite(gQ1) || (seenNeg ? !(gQ1 > 0) : !(gQ1 < 0))) return NaN;
-      seenNeg = seenPos = true;
-    }
-    derivQ1At(x);
-    if (!isFinite(gQ1)) return NaN;
-    if (gQ1 == 0) return x;
-    if (gQ1 < 0) { lo = x; seenNeg = true; } else { hi = x; seenPos = true; } // the minimum lies where the criterion decreases
-    let xn = hQ1 > 0 ? x - gQ1 / hQ1 : NaN;
-    if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
-    if (Math.abs(xn - x) <= 1e-13 * x || hi - lo <= 1e-13 * hi) return xn;
+let beyond = false;
+/** Safeguarded Newton for the root of gU from x, the root bracketed in (lo, hi) (lo = 0: -infinity in
+ * log theta; hi = Infinity: expanded 16-fold a step while the derivative stays negative, up to
+ * thetaBound). Returns the last theta where gU was evaluated, or NaN (beyond = past the bound). */
+function newtonLogQ1(x: f64, lo: f64, hi: f64): f64 {
+  beyond = false;
+  for (let it = 0; it < 200; it++) {
+    derivLogQ1(x);
+    if (!isFinite(gU) || !isFinite(hU)) return NaN;
+    if (gU < 0) lo = x; else if (gU > 0) hi = x; else return x;
+    if (lo > thetaBound) { beyond = true; return NaN; }
+    let step = hU > 0 ? -gU / hU : NaN;
+    if (step > Q1_LOG_EXPAND) step = Q1_LOG_EXPAND; // no leap past the bracket's growth
+    let xn = x * Math.exp(step);
+    if (!(xn > lo && xn < hi)) xn = lo == 0 ? hi * Math.exp(-Q1_LOG_EXPAND) : hi == Infinity ? lo * Math.exp(Q1_LOG_EXPAND) : Math.sqrt(lo * hi);
+    if (Math.abs(xn - x) <= Q1_LOG_XTOL * x || (lo > 0 && hi < Infinity && hi - lo <= Q1_LOG_XTOL * hi)) return x;
     x = xn;
   }
   return NaN;
+}
+
+/** Certificate at an interior theta whose derivative derivLogQ1 just computed. */
+function certifiedQ1(): bool {
+  lastGradScale = sU;
+  return Math.abs(gU) <= CERT_GRAD_RTOL * sU;
+}
+
+/** Fallback: the criterion on Q1_SCAN_POINTS thetas evenly spaced in log from 1e-6 to the bound, then
+ * Newton in the bracket around the best. */
+function scanQ1(): f64 {
+  const hiT = Math.min(thetaBound, 1e300);
+  const du = (Math.log(hiT) - Math.log(1e-6)) / <f64>(Q1_SCAN_POINTS - 1);
+  let kb = 0, fb = Infinity;
+  for (let k = 0; k < Q1_SCAN_POINTS; k++) {
+    const fk = f1(1e-6 * Math.exp(du * <f64>k));
+    if (fk < fb) { fb = fk; kb = k; }
+  }
+  const xb = 1e-6 * Math.exp(du * <f64>kb);
+  return newtonLogQ1(xb, kb == 0 ? 0.0 : xb * Math.exp(-du), kb == Q1_SCAN_POINTS - 1 ? Infinity : xb * Math.exp(du));
+}
+
+/** q = 1: exact boundary test at theta = 0, Newton in log(theta) from the moments' start, the certificate,
+ * the dense scan when it fails. Writes theta to out[0]; returns the criterion (NaN: no optimum resolvable). */
+export function optimQ1(out: usize): f64 {
+  lastConverged = false;
+  lastReason = REASON_NONE;
+  lastGradScale = 0;
+  st(lastGrad, 0, 0);
+  const slope = slopeAtZero(th1); // d criterion / d theta^2 at 0+; the state is theta = 0's
+  const f0 = criterionFromState();
+  const P0 = pwrss;
+  if (!evalOk) { st(out, 0, 0); lastReason = REASON_NOT_CERTIFIED; return f0; }
+  if (slope >= 0) { st(out, 0, 0); lastConverged = true; return f0; } // cannot decrease into the interior
+  let x = newtonLogQ1(Math.min(momentStart(P0, 1e-4), thetaBound), 0.0, Infinity); // (the slope at 0 is negative: above 0)
+  let ok = x > 0 && certifiedQ1();
+  if (!ok && !beyond) { x = scanQ1(); ok = x > 0 && certifiedQ1(); }
+  if (beyond) { st(out, 0, NaN); lastReason = REASON_BEYOND_RESOLVABLE; return NaN; }
+  if (!(x > 0)) { st(out, 0, 0); lastReason = REASON_NOT_CERTIFIED; return f1(0); }
+  st(lastGrad, 0, gTheta);
+  const fx = f1(x);
+  // An interior point no better than theta = 0 beyond roundoff is the boundary (the slope at 0 was
+  // negative only by roundoff): report the exact zero, as lme4 would find it, not theta ~ 1e-9.
+  if (f0 <= fx + BOUNDARY_FTOL * Math.abs(fx)) { st(out, 0, 0); st(lastGrad, 0, 0); lastConverged = ok; return f1(0); }
+  st(out, 0, x);
+  lastConverged = ok;
+  if (!ok) lastReason = REASON_NOT_CERTIFIED;
+  return fx;
 }
 
 function fAt(x: usize): f64 { return criterion(x); }
@@ -265,45 +212,111 @@ export function jacobi(a: usize, v: usize, nn: i32): void {
 }
 let gh: usize = 0; // gradient at x + h e_i
 
+/** H = the Hessian at x by forward differences of the analytic gradient (gr holds the gradient at x),
+ * symmetrised; a fixed (masked) coordinate gets a unit row and column. */
+function hessianFD(x: usize, mask: i32): void {
+  for (let i = 0; i < nth; i++) st(xs, i, ld(x, i));
+  for (let i = 0; i < nth; i++) {
+    if ((mask >> i) & 1) {
+      for (let j = 0; j < nth; j++) st(H, j * nth + i, i == j ? 1.0 : 0.0);
+      continue;
+    }
+    const xi = ld(x, i);
+    const hi = 1e-6 * Math.max(Math.abs(xi), 0.1);
+    st(xs, i, xi + hi);
+    const xh = ld(xs, i) - xi; // the step actually taken
+    gradient(xs, gh);
+    st(xs, i, xi);
+    for (let j = 0; j < nth; j++) st(H, j * nth + i, (ld(gh, j) - ld(gr, j)) / xh);
+  }
+  for (let i = 0; i < nth; i++) {
+    if ((mask >> i) & 1) continue;
+    for (let j = 0; j < i; j++) {
+      if ((mask >> j) & 1) { st(H, i * nth + j, 0); st(H, j * nth + i, 0); continue; }
+      const v = 0.5 * (ld(H, i * nth + j) + ld(H, j * nth + i));
+      st(H, i * nth + j, v); st(H, j * nth + i, v);
+    }
+  }
+}
+
+/** BFGS update of H for the step x -> xt (gradients gr -> gt); false (H unchanged) without positive curvature. */
+function bfgsUpdate(x: usize, mask: i32): bool {
+  let sy = 0.0, ss = 0.0, yy = 0.0, sHs = 0.0;
+  for (let i = 0; i < nth; i++) {
+    if ((mask >> i) & 1) { st(sv, i, 0); st(yv, i, 0); continue; }
+    st(sv, i, ld(xt, i) - ld(x, i)); st(yv, i, ld(gt, i) - ld(gr, i));
+  }
+  for (let i = 0; i < nth; i++) {
+    let a = 0.0;
+    for (let j = 0; j < nth; j++) a += ld(H, i * nth + j) * ld(sv, j);
+    st(Hs, i, a);
+    sy += ld(sv, i) * ld(yv, i); ss += ld(sv, i) * ld(sv, i); yy += ld(yv, i) * ld(yv, i); sHs += ld(sv, i) * a;
+  }
+  if (!(sy > 1e-10 * Math.sqrt(ss * yy) && sHs > 0)) return false;
+  for (let i = 0; i < nth; i++) for (let j = 0; j < nth; j++)
+    st(H, i * nth + j, ld(H, i * nth + j) + ld(yv, i) * ld(yv, j) / sy - ld(Hs, i) * ld(Hs, j) / sHs);
+  return true;
+}
+
+/** dir = the eigen-modified Newton step from gr with the Hessian's eigen-decomposition in Hd (diagonal) and Ev:
+ * |lambda| (floored at 1e-9 of the largest) on every eigen-direction, and a push along directions of negative
+ * curvature (dirNegCurv). Returns the decrement -g'dir. */
+let dirNegCurv = false;
+function newtonDirection(mask: i32, xn: f64): f64 {
+  let lmax = 0.0;
+  for (let k = 0; k < nth; k++) lmax = Math.max(lmax, Math.abs(ld(Hd, k * nth + k)));
+  const lfloor = 1e-9 * lmax + 1e-300;
+  dirNegCurv = false;
+  for (let i = 0; i < nth; i++) st(dir, i, 0);
+  for (let k = 0; k < nth; k++) {
+    const l = ld(Hd, k * nth + k);
+    let c = 0.0;
+    for (let i = 0; i < nth; i++) c += ld(Ev, i * nth + k) * ld(gr, i);
+    let sk = -c / Math.max(Math.abs(l), lfloor);
+    if (l < -1e-6 * lmax) {
+      dirNegCurv = true;
+      const push = 0.1 * xn;
+      if (Math.abs(sk) < push) sk = c > 0 ? -push : push;
+    }
+    for (let i = 0; i < nth; i++) st(dir, i, ld(dir, i) + sk * ld(Ev, i * nth + k));
+  }
+  let dec = 0.0;
+  for (let i = 0; i < nth; i++) { if ((mask >> i) & 1) st(dir, i, 0); dec -= ld(gr, i) * ld(dir, i); }
+  return dec;
+}
+let coordScale: usize = 0; // nth: each gradient element's terms' scale, after gradientScale()
+let xScale: usize = 0; // nth: coordScale at newton's current x
+
 /** Newton on the analytic gradient, Hessian by forward differences of the gradient (nth extra gradients per
  * iteration), Levenberg damping when it is not positive definite, Armijo backtracking. Works over all of
  * R^nth (the criterion is invariant to column sign flips of Lambda: every optimum, also one with a diagonal
  * at its bound 0, is a stationary point there); the bounds are applied by canonicalise / the boundary snap.
- * mask bit i set = coordinate i fixed. Converged when the Newton decrement is below 1e-13 (1 + |f|), after
- * one more (full) Newton step from there (quadratic convergence: f is then exact to roundoff). */
+ * mask bit i set = coordinate i fixed. Converged (newtonOk) when the Newton decrement is below NEWTON_DEC_TOL
+ * (1 + |f|), after one more (full) Newton step from there (quadratic convergence: f is then exact to roundoff).
+ * At most maxIter iterations of nth + 41 gradient evaluations each: the work is bounded by the problem. */
+let newtonOk = false;
+
+
+/** Largest |v_i| over the free coordinates. */
+function gnorm(v: usize, mask: i32): f64 {
+  let m = 0.0;
+  for (let i = 0; i < nth; i++) if (!((mask >> i) & 1)) m = Math.max(m, Math.abs(ld(v, i)));
+  return m;
+}
+/** The gradient's size at newton's return, relative to its scale (max |g_i| / gradientScale()). */
+let newtonGrel: f64 = Infinity;
 export function newton(x: usize, mask: i32, maxIter: i32): f64 {
   let f = gradient(x, gr);
-  lastConverged = false;
+  newtonOk = false;
+  newtonGrel = Infinity;
   if (!isFinite(f)) return f;
+  let gsc = gradientScale(); // at x
+  copyVec(xScale, coordScale);
   let needFD = true; // H is refreshed by finite differences, else carried by BFGS updates
   for (let it = 0; it < maxIter; it++) {
     for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(gr, i, 0);
     const fresh = needFD;
-    if (needFD) {
-    // Hessian: forward differences of the analytic gradient
-    for (let i = 0; i < nth; i++) st(xs, i, ld(x, i));
-    for (let i = 0; i < nth; i++) {
-      if ((mask >> i) & 1) {
-        for (let j = 0; j < nth; j++) st(H, j * nth + i, i == j ? 1.0 : 0.0);
-        continue;
-      }
-      const xi = ld(x, i);
-      const hi = 1e-6 * Math.max(Math.abs(xi), 0.1);
-      st(xs, i, xi + hi);
-      const xh = ld(xs, i) - xi; // the step actually taken
-      gradient(xs, gh);
-      st(xs, i, xi);
-      for (let j = 0; j < nth; j++) st(H, j * nth + i, (ld(gh, j) - ld(gr, j)) / xh);
-    }
-    for (let i = 0; i < nth; i++) {
-      if ((mask >> i) & 1) continue;
-      for (let j = 0; j < i; j++) {
-        if ((mask >> j) & 1) { st(H, i * nth + j, 0); st(H, j * nth + i, 0); continue; }
-        const v = 0.5 * (ld(H, i * nth + j) + ld(H, j * nth + i));
-        st(H, i * nth + j, v); st(H, j * nth + i, v);
-      }
-    }
-    }
+    if (needFD) hessianFD(x, mask);
     // eigen-modified Newton: |lambda| (floored) on every eigen-direction, and a push along directions of
     // negative curvature (F is even in the diagonal of Lambda's last column: theta there = 0 is an invariant
     // plane, a saddle when its curvature is negative, and the gradient alone never leaves it)
@@ -312,72 +325,55 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
     for (let i = 0; i < nth; i++) if ((mask >> i) & 1) st(H, i * nth + i, hdm > 0 ? hdm : 1.0);
     for (let i = 0; i < nth * nth; i++) st(Hd, i, ld(H, i));
     jacobi(Hd, Ev, nth);
-    let lmax = 0.0;
-    for (let k = 0; k < nth; k++) lmax = Math.max(lmax, Math.abs(ld(Hd, k * nth + k)));
-    const lfloor = 1e-9 * lmax + 1e-300;
     let xn = 1.0;
     for (let i = 0; i < nth; i++) xn = Math.max(xn, Math.abs(ld(x, i)));
-    let negCurv = false;
-    for (let i = 0; i < nth; i++) st(dir, i, 0);
-    for (let k = 0; k < nth; k++) {
-      const l = ld(Hd, k * nth + k);
-      let c = 0.0;
-      for (let i = 0; i < nth; i++) c += ld(Ev, i * nth + k) * ld(gr, i);
-      let sk = -c / Math.max(Math.abs(l), lfloor);
-      if (l < -1e-6 * lmax) {
-        negCurv = true;
-        const push = 0.1 * xn;
-        if (Math.abs(sk) < push) sk = c > 0 ? -push : push;
-      }
-      for (let i = 0; i < nth; i++) st(dir, i, ld(dir, i) + sk * ld(Ev, i * nth + k));
-    }
-    let dec = 0.0;
-    for (let i = 0; i < nth; i++) { if ((mask >> i) & 1) st(dir, i, 0); dec -= ld(gr, i) * ld(dir, i); }
-    if (!negCurv && dec < 1e-13 * (1 + Math.abs(f))) {
+    let dec = newtonDirection(mask, xn);
+    const negCurv = dirNegCurv;
+    if (!negCurv && dec < NEWTON_DEC_TOL * (1 + Math.abs(f))) {
       // converged on a BFGS Hessian: confirm with a finite-difference one (curvature signs, decrement)
       if (!fresh) { needFD = true; continue; }
-      // converged: one last full step (no gradient needed), kept unless it is worse
-      // (f is flat to roundoff there: a step that leaves f equal to roundoff (1e-13) but makes the gradient smaller is
-      // taken too, so that theta is resolved in flat directions independently of roundoff in f)
-      for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + ld(dir, i));
-      const ft = gradient(xt, gt);
-      let g0 = 0.0, g1 = 0.0;
-      for (let i = 0; i < nth; i++) if (!((mask >> i) & 1)) { g0 += ld(gr, i) * ld(gr, i); g1 += ld(gt, i) * ld(gt, i); }
-      if (ft <= f || (ft <= f + 1e-13 * Math.abs(f) && g1 < g0)) { for (let i = 0; i < nth; i++) st(x, i, ld(xt, i)); f = ft; }
-      lastConverged = true;
-      return f;
+      // converged: one last full step, kept unless it is worse (f is flat to roundoff there: a step that
+      // leaves f equal to roundoff but makes the gradient smaller is taken too, so that theta is resolved in
+      // flat directions independently of roundoff in f); done when the gradient is well inside the
+      // certificate's tolerance, else (a flat valley, where the decrement is small before the gradient is)
+      // on with fresh Hessians
+      for (let c = 0; c < 4; c++) {
+        for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + ld(dir, i));
+        const ft = gradient(xt, gt);
+        const gprev = gnorm(gr, mask), grelPrev = relGradient(gr, mask, xScale, gsc);
+        const take = ft <= f || (ft <= f + F_NOISE * Math.abs(f) && gnorm(gt, mask) < gprev);
+        if (take) { for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); } f = ft; gsc = gradientScale(); copyVec(xScale, coordScale); }
+        newtonGrel = relGradient(gr, mask, xScale, gsc);
+        // done when certified and the step was itself small (theta resolved: the next would be its square;
+        // in a flat direction a certified gradient alone still allows the df to be off in the 5th digit);
+        // stop when a step no longer shrinks the relative gradient tenfold (roundoff, or a boundary at
+        // theta = 0, where the gradient and its scale vanish together: the boundary test's case)
+        let stepRel = 0.0;
+        for (let i = 0; i < nth; i++) stepRel = Math.max(stepRel, Math.abs(ld(dir, i)) / Math.max(Math.abs(ld(x, i)), 1e-3 * xn));
+        if (!take || (newtonGrel <= CERT_GRAD_RTOL && stepRel <= NEWTON_STEP_RTOL) || newtonGrel > 0.1 * grelPrev) { newtonOk = true; return f; }
+        newtonDirection(mask, xn); // a chord step: the same Hessian, one gradient
+      }
+      needFD = true;
+      continue;
     }
     // line search (steps capped at 4 max(1, |x|) in the sup norm)
     let dn = 0.0;
     for (let i = 0; i < nth; i++) dn = Math.max(dn, Math.abs(ld(dir, i)));
     let alpha = dn > 4 * xn ? 4 * xn / dn : 1.0;
     let accepted = false;
+    // in a valley flat to roundoff in f (a correlation near +-1), a step that leaves f within its roundoff
+    // and makes the gradient smaller is progress too (the certificate measures the gradient)
+    const fnoise = F_NOISE * (1 + Math.abs(f)), g0 = gnorm(gr, mask);
     for (let ls = 0; ls < 40; ls++) {
       for (let i = 0; i < nth; i++) st(xt, i, ld(x, i) + alpha * ld(dir, i));
       const ft = gradient(xt, gt);
-      if (ft < f - 1e-4 * alpha * dec || (ls > 0 && ft < f)) {
+      if (ft < f - 1e-4 * alpha * dec || (ls > 0 && ft < f) || (ft <= f + fnoise && gnorm(gt, mask) < g0)) {
         // BFGS update of H after a full, positive-curvature step; else a finite-difference Hessian next time
-        needFD = true;
-        if (ls == 0 && !negCurv) {
-          let sy = 0.0, ss = 0.0, yy = 0.0, sHs = 0.0;
-          for (let i = 0; i < nth; i++) {
-            if ((mask >> i) & 1) { st(sv, i, 0); st(yv, i, 0); continue; }
-            st(sv, i, ld(xt, i) - ld(x, i)); st(yv, i, ld(gt, i) - ld(gr, i));
-          }
-          for (let i = 0; i < nth; i++) {
-            let a = 0.0;
-            for (let j = 0; j < nth; j++) a += ld(H, i * nth + j) * ld(sv, j);
-            st(Hs, i, a);
-            sy += ld(sv, i) * ld(yv, i); ss += ld(sv, i) * ld(sv, i); yy += ld(yv, i) * ld(yv, i); sHs += ld(sv, i) * a;
-          }
-          if (sy > 1e-10 * Math.sqrt(ss * yy) && sHs > 0) {
-            for (let i = 0; i < nth; i++) for (let j = 0; j < nth; j++)
-              st(H, i * nth + j, ld(H, i * nth + j) + ld(yv, i) * ld(yv, j) / sy - ld(Hs, i) * ld(Hs, j) / sHs);
-            needFD = false;
-          }
-        }
+        needFD = !(ls == 0 && !negCurv && bfgsUpdate(x, mask));
         for (let i = 0; i < nth; i++) { st(x, i, ld(xt, i)); st(gr, i, ld(gt, i)); }
         f = ft;
+        gsc = gradientScale();
+        copyVec(xScale, coordScale);
         accepted = true;
         break;
       }
@@ -386,9 +382,10 @@ export function newton(x: usize, mask: i32, maxIter: i32): f64 {
     if (accepted) {
       let big = 0.0;
       for (let i = 0; i < nth; i++) big = Math.max(big, Math.abs(ld(x, i)));
-      if (big > THETA_MAX || pwrss < PWRSS_MIN * yty) { diverged = true; lastConverged = false; return f; }
+      if ((thetaCap && big > THETA_MAX_Q2) || pwrss <= pwrssFloor) { diverged = true; newtonOk = false; return f; }
     }
-    if (!accepted) { lastConverged = !negCurv && dec < 1e-9 * (1 + Math.abs(f)); return f; }
+    newtonGrel = relGradient(gr, mask, xScale, gsc);
+    if (!accepted) { newtonOk = !negCurv && dec < 1e-9 * (1 + Math.abs(f)); return f; }
   }
   return f;
 }
@@ -412,32 +409,96 @@ function setStart(x: usize, sc: f64): void {
   else for (let j = 0; j < q; j++) for (let k = j; k < q; k++) { st(x, idx, k == j ? sc : 0.0); idx++; }
 }
 
-/** q >= 2: Newton from lme4's start (restarts only when it fails to converge), canonicalise, then an
- * exact boundary test for every diagonal that went to ~0 (refit with it fixed at 0, keep if no worse). */
 /** Scales of the restarts. (No array literal: under the stub runtime it would be allocated on every call,
  * from the same heap the arena in mem.ts hands out, and grow until it ran out of memory.) */
 function restartScale(r: i32): f64 {
-  return r == 0 ? 0.25 : r == 1 ? 4.0 : 0.05;
+  return r == 0 ? 0.25 : r == 1 ? 4.0 : r == 2 ? 0.05 : 20.0;
+}
+const RESTARTS: i32 = 4;
+
+function copyVec(dst: usize, src: usize): void { for (let i = 0; i < nth; i++) st(dst, i, ld(src, i)); }
+
+/** The largest sum of a gradient element's terms, |d F / d theta_i| + dfr |d P / d theta_i| / P (F = log|L|^2
+ * + log|R_X|^2, P the penalised residual), after gradient(). */
+function gradientScale(): f64 {
+  const dfr = <f64>(useReml ? n - p : n);
+  let scale = 0.0;
+  for (let i = 0; i < nth; i++) {
+    const s = Math.abs(ld(gradL, i)) + dfr * Math.abs(ld(gradP, i)) / pwrss;
+    st(coordScale, i, s);
+    scale = Math.max(scale, s);
+  }
+  return scale;
 }
 
-export function optimGeneral(x: usize): f64 {
-  setStart(x, 1.0);
-  diverged = false;
+/** max_i |g_i| / max(s_i, CERT_SCALE_FLOOR S) over the free coordinates: each element against its own terms'
+ * scale s_i (a weakly determined element, e.g. a small slope variance, is held to its own precision), floored
+ * at CERT_SCALE_FLOOR x the largest, S (an element at a zero variance, whose terms vanish with it). */
+function relGradient(g: usize, mask: i32, scales: usize, scale: f64): f64 {
+  let m = 0.0;
+  for (let i = 0; i < nth; i++) if (!((mask >> i) & 1)) m = Math.max(m, Math.abs(ld(g, i)) / Math.max(ld(scales, i), CERT_SCALE_FLOOR * scale));
+  return m;
+}
+
+/** q >= 2 certificate at x: at each diagonal at 0 the criterion does not fall as it leaves 0 (its gradient
+ * at x + h e_i, h = CERT_BOUNDARY_STEP max(1, |x|), not below -CERT_GRAD_RTOL x the scale there), and
+ * every |d criterion / d theta_i| <= CERT_GRAD_RTOL x the largest gradient scale seen (gradientScale at x
+ * and at those points: at theta = 0 every term vanishes with the gradient). Leaves lastGrad. */
+function certifiedGeneral(x: usize): bool {
+  const f = gradient(x, gr);
+  if (!isFinite(f)) return false;
+  copyVec(lastGrad, gr);
+  let scale = gradientScale();
+  copyVec(xScale, coordScale);
+  let xn = 1.0;
+  for (let i = 0; i < nth; i++) xn = Math.max(xn, Math.abs(ld(x, i)));
+  for (let i = 0; i < nth; i++) {
+    if (!isDiag(i) || ld(x, i) != 0) continue;
+    copyVec(xs, x);
+    st(xs, i, CERT_BOUNDARY_STEP * xn);
+    gradient(xs, gh);
+    const si = gradientScale();
+    if (!(ld(gh, i) >= -CERT_GRAD_RTOL * Math.max(scale, si))) return false;
+    scale = Math.max(scale, si);
+  }
+  lastGradScale = scale;
+  return relGradient(lastGrad, 0, xScale, scale) <= CERT_GRAD_RTOL;
+}
+
+/** Is a candidate (criterion fr, relative gradient gr_) better than the current (f, g)? Lower beyond the
+ * criterion's roundoff, or level with it and nearer stationarity (roundoff can favour a point short of
+ * the optimum in a valley flat to it). */
+function better(fr: f64, grr: f64, f: f64, g: f64): bool {
+  if (!isFinite(f)) return isFinite(fr);
+  const noise = F_NOISE * (1 + Math.abs(f));
+  return fr < f - noise || (fr <= f + noise && grr < g);
+}
+
+/** Newton from lme4's start; the other scaled starts when it fails or ends near a ridge. */
+function searchGeneral(x: usize): f64 {
+  setStart(x, 0.0);
+  criterion(x); // (kept from the exact-fit test: theta = 0's)
+  setStart(x, Math.max(momentStart(pwrss, 1.0), 1.0));
   let f = newton(x, 0, 100);
-  let conv = lastConverged;
-  if (diverged) { lastConverged = false; canonicalise(x); return criterion(x); }
+  if (diverged) return f;
+  let conv = newtonOk, g = newtonGrel;
   // A diagonal of a column other than the last one near 0 (e.g. the intercept variance with a non-zero slope
   // variance) can be a separate local optimum along a flat ridge: then the other starts are tried as well.
-  const rdg = ridge(x);
-  if (!conv || !isFinite(f) || rdg) {
+  if (!conv || !isFinite(f) || ridge(x)) {
     for (let r = 0; r < 3; r++) {
       setStart(xt2, restartScale(r));
       const fr = newton(xt2, 0, 100);
-      if (fr < f || !isFinite(f)) { f = fr; conv = lastConverged; for (let i = 0; i < nth; i++) st(x, i, ld(xt2, i)); }
+      if (better(fr, newtonGrel, f, g)) { f = fr; g = newtonGrel; conv = newtonOk; copyVec(x, xt2); }
       if (conv) break;
     }
   }
   canonicalise(x);
+  return f;
+}
+
+/** The exact boundary test: every diagonal that went to ~0 is refitted at 0 (that coordinate fixed) and
+ * kept there when no worse and certified (a tie within 1e-11 for a diagonal below 1e-4). */
+function snapBoundary(x: usize, f: f64): f64 {
   let xn = 0.0;
   for (let i = 0; i < nth; i++) xn = Math.max(xn, Math.abs(ld(x, i)));
   for (let i = 0; i < nth; i++) {
@@ -445,15 +506,51 @@ export function optimGeneral(x: usize): f64 {
     const xi = ld(x, i);
     const tiny = Math.abs(xi) < 1e-4;
     if (xi == 0 || !(tiny || Math.abs(xi) < 0.1 * xn)) continue;
-    const save = saveBuf;
-    for (let k = 0; k < nth; k++) st(save, k, ld(x, k));
+    copyVec(saveBuf, x);
     st(x, i, 0);
     const fs = newton(x, 1 << i, 100);
-    if (tiny ? fs <= f + 1e-11 * Math.abs(f) : fs <= f) { f = fs; conv = conv || lastConverged; }
-    else { for (let k = 0; k < nth; k++) st(x, k, ld(save, k)); }
     canonicalise(x);
+    if ((tiny ? fs <= f + 1e-11 * Math.abs(f) : fs <= f) && certifiedGeneral(x)) f = fs;
+    else copyVec(x, saveBuf);
   }
-  lastConverged = conv;
-  f = criterion(x);
   return f;
+}
+
+/** Fallback when the certificate fails: the scaled starts and each boundary face (a diagonal fixed at 0),
+ * the lowest criterion kept. */
+function restartGeneral(x: usize, f: f64, g: f64): f64 {
+  for (let r = 0; r < RESTARTS + nth; r++) {
+    setStart(xt2, r < RESTARTS ? restartScale(r) : 1.0);
+    let mask = 0;
+    if (r >= RESTARTS) {
+      const i = r - RESTARTS;
+      if (!isDiag(i)) continue;
+      st(xt2, i, 0);
+      mask = 1 << i;
+    }
+    diverged = false;
+    const fr = newton(xt2, mask, 100);
+    if (!diverged && better(fr, newtonGrel, f, g)) { f = fr; g = newtonGrel; copyVec(x, xt2); canonicalise(x); }
+  }
+  diverged = false;
+  return f;
+}
+
+/** q >= 2: search, boundary test, certificate; on failure restarts, then the certificate again. */
+export function optimGeneral(x: usize): f64 {
+  lastConverged = false;
+  lastReason = REASON_NONE;
+  diverged = false;
+  let f = searchGeneral(x);
+  if (diverged) { canonicalise(x); lastReason = REASON_NO_MAXIMUM; return criterion(x); }
+  f = snapBoundary(x, f);
+  let ok = certifiedGeneral(x);
+  if (!ok) {
+    f = restartGeneral(x, f, lastGradScale > 0 ? gnorm(lastGrad, 0) / lastGradScale : Infinity);
+    f = snapBoundary(x, f);
+    ok = certifiedGeneral(x);
+  }
+  lastConverged = ok;
+  if (!ok) lastReason = REASON_NOT_CERTIFIED;
+  return criterion(x);
 }

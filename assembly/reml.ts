@@ -22,18 +22,22 @@ export let poolS: usize = 0; // K x p x p : sum (X_g'z)(z'X_g)
 export let groupPool: usize = 0; // G (i32)
 export let sumZtZ: f64 = 0; // trace(Z'Z)
 export let Ssum: usize = 0; // p x p sum of poolS
+export let Aw: usize = 0; // p x p within-group cross-products X'(I - P_Z)X, from the rows (no differences of sums)
 
 // ---- per feature ----
-export let Xty: usize = 0; // p
 export let yty: f64 = 0;
 export let Ztyg: usize = 0; // G x q
 export let poolV: usize = 0; // K x p
 export let poolW: usize = 0; // K
+// q = 1: the response's within-group parts, s_w = y'(I - P_Z)y and r_w = X'(I - P_Z)y (withinFromPools, or
+// from the rows when the residual is small: batch.ts refineResponse)
+export let sw: f64 = 0;
+export let rw: usize = 0; // p
 
 // ---- workspace / results of the last evaluation ----
 export let Lam: usize = 0; // q x q
 export let T: usize = 0; // q x q: a group's factor chol(Lam' ZtZ_g Lam + I), after groupFactor
-let W: usize = 0; // q x q
+export let W: usize = 0; // q x q: Z_g'Z_g Lam, after groupFactor
 let RZX: usize = 0; // q x p
 let cu: usize = 0; // q
 export let A: usize = 0; // p x p, holds chol(X'V*^-1 X) after eval
@@ -60,10 +64,12 @@ export function setupWorkspace(): void {
   ztmp = allocF64(p);
   Ainv = allocF64(p * p);
   work = allocF64(p * p);
-  Xty = allocF64(p);
+  rw = allocF64(p);
+  memoTh = allocF64(nth);
+  gradMemo = allocF64(nth);
   Ztyg = allocF64(G * q);
-  gK = allocF64(q * q); gM = allocF64(q * q); gN = allocF64(q * q); gS = allocF64(q * q); gQ = allocF64(q * q);
-  gKC = allocF64(q * q); gY = allocF64(q * p); ge = allocF64(q); gu = allocF64(q); gv = allocF64(q); gt = allocF64(q);
+  gGi = allocF64(q * q); gHU = allocF64(q * q); gH = allocF64(q * q); gKC = allocF64(q * q); gQ = allocF64(q * q);
+  gYH = allocF64(q * q); gHB = allocF64(q * p); gY = allocF64(q * p); ge = allocF64(q); gw = allocF64(q); gu = allocF64(q); gv = allocF64(q);
   gradL = allocF64(nth); gradP = allocF64(nth); gradAinv = allocF64(nth * p);
   thRow = alloc(<usize>(nth * 4 + 16)); thCol = alloc(<usize>(nth * 4 + 16));
   let idx = 0;
@@ -81,6 +87,8 @@ export function setPointers(xtx: usize, ztz: usize, ztx: usize): void {
   XtX = xtx; ZtZg = ztz; ZtXg = ztx;
 }
 
+export function setWithin(aw: usize): void { Aw = aw; }
+
 export function setPools(k: i32, pz: usize, pc: usize, ps: usize, gp: usize, ss: usize, sz: f64): void {
   K = k; poolZ = pz; poolCnt = pc; poolS = ps; groupPool = gp; Ssum = ss; sumZtZ = sz;
   poolV = allocF64(K * p);
@@ -89,15 +97,18 @@ export function setPools(k: i32, pz: usize, pc: usize, ps: usize, gp: usize, ss:
 
 export function setYty(v: f64): void { yty = v; forget(); }
 
-// q = 1: the state (chol(A), beta, pwrss, log-determinants) of the last evaluation, and A^-1, are kept
-// for its theta: the fit's end evaluates again where the optimiser stopped, and the Satterthwaite step
-// where the fit ended (three evaluations a feature, of ~15). Anything that changes y or the design forgets.
+// The state (chol(A), beta, pwrss, log-determinants) of the last evaluation, and A^-1, are kept for its
+// theta: the fit's end, its certificate and the Satterthwaite step evaluate where the optimiser stopped
+// (for q = 1 three evaluations a feature, of ~15). Anything that changes y or the design forgets.
 let memoOk = false;
-let memoTheta: f64 = 0;
+let memoTh: usize = 0; // nth
 let ainvOk = false;
+let derivsOk = false; // derivsQ1's results are the kept evaluation's (the fit's last Newton step, then the df)
+let gradOk = false; // gradient()'s results (gradMemo, gradL, gradP) are the kept evaluation's (the certificate's)
+let gradMemo: usize = 0; // nth
 
 /** Drop the kept evaluation (a new response or design). */
-export function forget(): void { memoOk = false; ainvOk = false; }
+export function forget(): void { memoOk = false; ainvOk = false; derivsOk = false; gradOk = false; }
 
 export function buildLambda(th: usize): void {
   for (let i = 0; i < q * q; i++) st(Lam, i, 0);
@@ -123,27 +134,43 @@ function finishFixed(s: f64): void {
   evalOk = true;
 }
 
-function copyBase(): void {
-  for (let i = 0; i < p * p; i++) st(A, i, ld(XtX, i));
-  for (let j = 0; j < p; j++) st(r, j, ld(Xty, j));
+
+/** q = 1: s_w by differences of the pooled sums (exact enough while the within residual is not small
+ * against y'y: REFINE_RSS; else response.ts computes it from the rows). r_w = X_w'y is set beside it. */
+export function withinFromPools(): void {
+  sw = yty;
+  for (let k = 0; k < K; k++) {
+    const z = ld(poolZ, k);
+    if (z > 0) sw -= ld(poolW, k) / z;
+  }
+  forget();
 }
 
-/** q = 1: pooled by group size (Z_g'Z_g); cost O(K p^2). */
+/** q = 1: s_w computed from the rows (R.rw written beside it). */
+export function setWithinResponse(s: f64): void { sw = s; forget(); }
+
+/** q = 1: pooled by group size (Z_g'Z_g); cost O(K p^2). With t = theta^2 and u_k = 1 + z_k t,
+ * X'V*^-1 X = A_w + sum_k S_k / (z_k u_k) (and likewise X'V*^-1 y, y'V*^-1 y): within parts plus
+ * shrunken between parts, a sum of positive terms at any t (the form X'X - sum_k S_k t / u_k cancels
+ * to the digits of 1 / (z t) as t grows). */
 function evalPooled(th: usize): void {
   const t0 = ld(th, 0);
   const t = t0 * t0;
-  copyBase();
-  let s = yty;
+  for (let i = 0; i < p * p; i++) st(A, i, ld(Aw, i));
+  for (let j = 0; j < p; j++) st(r, j, ld(rw, j));
+  let s = sw;
   let ldl = 0.0;
   for (let k = 0; k < K; k++) {
     const z = ld(poolZ, k);
-    const c = t / (1 + z * t);
-    ldl += ld(poolCnt, k) * Math.log1p(z * t);
+    if (!(z > 0)) continue; // a group without Z: no random effect, all of it within
+    const zt = z * t;
+    const c = 1 / (z * (1 + zt));
+    ldl += ld(poolCnt, k) * Math.log1p(zt);
     const Sk = poolS + (<usize>(k * p * p) << 3);
-    for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) st(A, i * p + j, ld(A, i * p + j) - c * ld(Sk, i * p + j));
+    for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) st(A, i * p + j, ld(A, i * p + j) + c * ld(Sk, i * p + j));
     const Vk = poolV + (<usize>(k * p) << 3);
-    for (let j = 0; j < p; j++) st(r, j, ld(r, j) - c * ld(Vk, j));
-    s -= c * ld(poolW, k);
+    for (let j = 0; j < p; j++) st(r, j, ld(r, j) + c * ld(Vk, j));
+    s += c * ld(poolW, k);
   }
   ldL = ldl;
   finishFixed(s);
@@ -164,110 +191,160 @@ export function groupFactor(Zg: usize): void {
   chol(T, q, 0.0);
 }
 
-/** General q: per-group small Cholesky factorisations. */
-function evalGeneral(th: usize): void {
-  buildLambda(th);
-  copyBase();
-  let s = yty;
-  let ldl = 0.0;
-  for (let g = 0; g < G; g++) {
-    const Zg = ZtZg + (<usize>(g * q * q) << 3);
-    const ZXg = ZtXg + (<usize>(g * q * p) << 3);
-    const Zyg = Ztyg + (<usize>(g * q) << 3);
-    groupFactor(Zg); // W = ZtZ_g Lam ; T = chol(Lam' W + I)
-    ldl += logdet2(T, q);
-    // RZX = L^-1 Lam' ZtX_g ; cu = L^-1 Lam' Zty_g
-    for (let i = 0; i < q; i++) {
-      for (let j = 0; j < p; j++) {
-        let a = 0.0;
-        for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(ZXg, k * p + j);
-        st(RZX, i * p + j, a);
-      }
-      let b = 0.0;
-      for (let k = i; k < q; k++) b += ld(Lam, k * q + i) * ld(Zyg, k);
-      st(cu, i, b);
-    }
-    for (let j = 0; j < p; j++) fwd(T, q, RZX + (<usize>j << 3), p);
-    fwd(T, q, cu, 1);
-    for (let i = 0; i < p; i++) {
-      for (let j = 0; j <= i; j++) {
-        let a = 0.0;
-        for (let k = 0; k < q; k++) a += ld(RZX, k * p + i) * ld(RZX, k * p + j);
-        st(A, i * p + j, ld(A, i * p + j) - a);
-      }
-      let b = 0.0;
-      for (let k = 0; k < q; k++) b += ld(RZX, k * p + i) * ld(cu, k);
-      st(r, i, ld(r, i) - b);
-    }
-    for (let k = 0; k < q; k++) { const c = ld(cu, k); s -= c * c; }
-  }
-  ldL = ldl;
-  finishFixed(s);
+// ---- q >= 2: within parts plus shrunken between parts, per group ----
+// With C_g = Z_g'Z_g = U D U' (eigenvalues kept above roundoff) and the group's between coordinates
+// bX_g = D^-1 U' Z_g'X_g, by_g = D^-1 U' Z_g'y (a group's own Z fit), Z_g'V_g*^-1 Z_g = U G_g^-1 U' with
+// G_g = D^-1 + U' Lam Lam' U, so X'V*^-1 X = A_w + sum_g bX' G_g^-1 bX (likewise X'V*^-1 y, y'V*^-1 y) and
+// log|Lam' C_g Lam + I| = log|G_g| + log|D_g|: sums of positive terms at any theta (y'y - sum |cu|^2
+// cancels to the digits of the residual as theta grows). Dropped eigen-directions have U = 0, D^-1 = 1.
+export let Ug: usize = 0; // G x q x q
+export let Dinvg: usize = 0; // G x q
+export let BXg: usize = 0; // G x q x p
+export let ldD: f64 = 0; // sum_g log|D_g|
+export let Byg: usize = 0; // G x q (per response)
+export let Gf: usize = 0; // q x q: chol(G_g) after betweenFactor
+let Gam: usize = 0; // q x q: Lam' U
+
+export function setBetween(u: usize, dinv: usize, bx: usize, ldd: f64): void {
+  Ug = u; Dinvg = dinv; BXg = bx; ldD = ldd;
+  Byg = allocF64(G * q); Gf = allocF64(q * q); Gam = allocF64(q * q);
 }
 
-/** q = 2, unrolled (Lam = [[l11, 0], [l21, l22]]): same algebra as evalGeneral. */
-function evalQ2(th: usize): void {
-  let l11: f64, l21: f64, l22: f64;
+/** q >= 2, per response: by_g, and s_w by differences (s_w = y'y - sum_g by' D by; from the rows instead
+ * when the residual is small: setWithinResponse). r_w = X_w'y is set beside it. */
+export function withinFromGroups(): void {
+  sw = yty;
+  for (let g = 0; g < G; g++) {
+    const U = Ug + (<usize>(g * q * q) << 3), di = Dinvg + (<usize>(g * q) << 3);
+    const by = Byg + (<usize>(g * q) << 3);
+    for (let m = 0; m < q; m++) {
+      let a = 0.0;
+      for (let l = 0; l < q; l++) a += ld(U, l * q + m) * ld(Ztyg, g * q + l);
+      const b = a * ld(di, m); // 0 where dropped (U's column is 0)
+      st(by, m, b);
+      sw -= a * b;
+    }
+  }
+  forget();
+}
+
+/** G_g = D^-1 + (Lam'U)'(Lam'U) and its Cholesky factor in Gf. */
+export function betweenFactor(g: i32): void {
+  const U = Ug + (<usize>(g * q * q) << 3), di = Dinvg + (<usize>(g * q) << 3);
+  for (let k = 0; k < q; k++) for (let m = 0; m < q; m++) {
+    let a = 0.0;
+    for (let l = k; l < q; l++) a += ld(Lam, l * q + k) * ld(U, l * q + m);
+    st(Gam, k * q + m, a);
+  }
+  for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
+    let a = i == j ? ld(di, i) : 0.0;
+    for (let k = 0; k < q; k++) a += ld(Gam, k * q + i) * ld(Gam, k * q + j);
+    st(Gf, i * q + j, a);
+  }
+  chol(Gf, q, 0.0);
+}
+
+/** theta -> Lam = [[l11, 0], [l21, l22]] (q = 2). */
+let l11: f64 = 0, l21: f64 = 0, l22: f64 = 0;
+function lambdaQ2(th: usize): void {
   if (diagCov) { l11 = ld(th, 0); l21 = 0; l22 = ld(th, 1); }
   else { l11 = ld(th, 0); l21 = ld(th, 1); l22 = ld(th, 2); }
-  copyBase();
-  let s = yty;
-  let lsum = 0.0, prod = 1.0;
+}
+
+/** q = 2, a group's G = D^-1 + Gam'Gam (Gam = Lam'U) as g00, g01, g11 and its determinant, as a sum of
+ * positive terms: |G| = d0 d1 + d0 |Gam e1|^2 + d1 |Gam e0|^2 + (l11 l22 |U|)^2 (no cancellation when
+ * Gam is near rank 1, the boundary of a correlation +-1). */
+let G00: f64 = 0, G01: f64 = 0, G11: f64 = 0, Gdet: f64 = 0;
+function betweenQ2(U: usize, di: usize): void {
+  const u00 = ld(U, 0), u01 = ld(U, 1), u10 = ld(U, 2), u11 = ld(U, 3), d0 = ld(di, 0), d1 = ld(di, 1);
+  const a00 = l11 * u00 + l21 * u10, a01 = l11 * u01 + l21 * u11, a10 = l22 * u10, a11 = l22 * u11;
+  const c0 = a00 * a00 + a10 * a10, c1 = a01 * a01 + a11 * a11;
+  G00 = d0 + c0; G01 = a00 * a01 + a10 * a11; G11 = d1 + c1;
+  const dg = l11 * l22 * (u00 * u11 - u01 * u10);
+  Gdet = d0 * d1 + d0 * c1 + d1 * c0 + dg * dg;
+}
+
+/** q = 2, unrolled: the same algebra as evalBetween. */
+function evalBetweenQ2(th: usize): void {
+  lambdaQ2(th);
+  for (let i = 0; i < p * p; i++) st(A, i, ld(Aw, i));
+  for (let j = 0; j < p; j++) st(r, j, ld(rw, j));
+  let s = sw;
+  let lsum = ldD, prod = 1.0;
   for (let g = 0; g < G; g++) {
-    const Zg = ZtZg + (<usize>(g << 2) << 3);
-    const B0 = ZtXg + (<usize>(g * 2 * p) << 3);
-    const B1 = B0 + (<usize>p << 3);
-    const Zyg = Ztyg + (<usize>(g << 1) << 3);
-    const c11 = ld(Zg, 0), c12 = ld(Zg, 1), c22 = ld(Zg, 3);
-    const w11 = c11 * l11 + c12 * l21, w21 = c12 * l11 + c22 * l21, w22 = c22 * l22;
-    const t11 = l11 * w11 + l21 * w21 + 1.0;
-    const t21 = l22 * w21;
-    const t22 = l22 * w22 + 1.0;
-    const L11 = Math.sqrt(t11);
-    const L21 = t21 / L11;
-    const d22 = t22 - L21 * L21;
-    const L22 = Math.sqrt(d22);
-    prod *= t11 * d22;
+    betweenQ2(Ug + (<usize>(g << 2) << 3), Dinvg + (<usize>(g << 1) << 3));
+    prod *= Gdet;
     if (prod > 1e150 || prod < 1e-150) { lsum += Math.log(prod); prod = 1.0; }
-    const i11 = 1.0 / L11, i22 = 1.0 / L22;
-    const y0 = ld(Zyg, 0), y1 = ld(Zyg, 1);
-    const cu0 = (l11 * y0 + l21 * y1) * i11;
-    const cu1 = (l22 * y1 - L21 * cu0) * i22;
-    // RZX rows into the workspace
+    const L00 = Math.sqrt(G00), L10 = G01 / L00, L11 = Math.sqrt(Gdet / G00);
+    const i00 = 1.0 / L00, i11 = 1.0 / L11;
+    const B0 = BXg + (<usize>(g * 2 * p) << 3), B1 = B0 + (<usize>p << 3), by = Byg + (<usize>(g << 1) << 3);
+    const cu0 = ld(by, 0) * i00, cu1 = (ld(by, 1) - L10 * cu0) * i11;
     for (let j = 0; j < p; j++) {
-      const b0 = ld(B0, j), b1 = ld(B1, j);
-      const r0 = (l11 * b0 + l21 * b1) * i11;
+      const r0 = ld(B0, j) * i00;
       st(RZX, j, r0);
-      st(RZX, p + j, (l22 * b1 - L21 * r0) * i22);
+      st(RZX, p + j, (ld(B1, j) - L10 * r0) * i11);
     }
     for (let i = 0; i < p; i++) {
       const r0i = ld(RZX, i), r1i = ld(RZX, p + i);
       const row = A + (<usize>(i * p) << 3);
-      for (let j = 0; j <= i; j++) st(row, j, ld(row, j) - (r0i * ld(RZX, j) + r1i * ld(RZX, p + j)));
-      st(r, i, ld(r, i) - (r0i * cu0 + r1i * cu1));
+      for (let j = 0; j <= i; j++) st(row, j, ld(row, j) + r0i * ld(RZX, j) + r1i * ld(RZX, p + j));
+      st(r, i, ld(r, i) + r0i * cu0 + r1i * cu1);
     }
-    s -= cu0 * cu0 + cu1 * cu1;
+    s += cu0 * cu0 + cu1 * cu1;
   }
   ldL = lsum + Math.log(prod);
   finishFixed(s);
 }
 
+/** q >= 2: A = A_w + sum_g (L_g^-1 bX)'(L_g^-1 bX), r, s likewise, log|L|^2 = sum_g log|G_g| + log|D|. */
+function evalBetween(th: usize): void {
+  buildLambda(th);
+  for (let i = 0; i < p * p; i++) st(A, i, ld(Aw, i));
+  for (let j = 0; j < p; j++) st(r, j, ld(rw, j));
+  let s = sw;
+  let ldl = ldD;
+  for (let g = 0; g < G; g++) {
+    betweenFactor(g);
+    ldl += logdet2(Gf, q);
+    const bx = BXg + (<usize>(g * q * p) << 3), by = Byg + (<usize>(g * q) << 3);
+    for (let i = 0; i < q * p; i++) st(RZX, i, ld(bx, i));
+    for (let i = 0; i < q; i++) st(cu, i, ld(by, i));
+    for (let j = 0; j < p; j++) fwd(Gf, q, RZX + (<usize>j << 3), p);
+    fwd(Gf, q, cu, 1);
+    for (let i = 0; i < p; i++) {
+      const row = A + (<usize>(i * p) << 3);
+      for (let j = 0; j <= i; j++) {
+        let a = 0.0;
+        for (let k = 0; k < q; k++) a += ld(RZX, k * p + i) * ld(RZX, k * p + j);
+        st(row, j, ld(row, j) + a);
+      }
+      let b = 0.0;
+      for (let k = 0; k < q; k++) b += ld(RZX, k * p + i) * ld(cu, k);
+      st(r, i, ld(r, i) + b);
+    }
+    for (let k = 0; k < q; k++) { const c = ld(cu, k); s += c * c; }
+  }
+  ldL = ldl;
+  finishFixed(s);
+}
+
+/** Is the kept state this theta's? */
+function memoHit(th: usize): bool {
+  if (!memoOk) return false;
+  for (let i = 0; i < nth; i++) if (ld(th, i) != ld(memoTh, i)) return false;
+  return true;
+}
+
 /** Evaluate at theta; sets ldL, ldRX, pwrss, beta, chol(A). */
 export function evaluate(th: usize): void {
-  if (q == 1) {
-    const t = ld(th, 0);
-    if (memoOk && t == memoTheta) return; // the state is this theta's already
-    nEval++;
-    evalPooled(th);
-    memoOk = true;
-    memoTheta = t;
-    ainvOk = false;
-    return;
-  }
+  if (memoHit(th)) return;
   nEval++;
-  memoOk = false;
+  if (q == 1) evalPooled(th); else if (q == 2) evalBetweenQ2(th); else evalBetween(th);
+  memoOk = true;
+  for (let i = 0; i < nth; i++) st(memoTh, i, ld(th, i));
   ainvOk = false;
-  if (q == 2) evalQ2(th); else evalGeneral(th);
+  derivsOk = false;
+  gradOk = false;
 }
 
 export function criterionFromState(): f64 {
@@ -285,158 +362,112 @@ export function criterion(th: usize): f64 {
   return criterionFromState();
 }
 
-// ---- analytic gradient of the profiled criterion in theta (any q), from the per-group statistics ----
+// ---- analytic gradient of the profiled criterion in theta (q >= 2), from the per-group statistics ----
 // With M_g = Lam T_g^-1 Lam' (T_g = Lam' C_g Lam + I), K_g = T_g^-1 Lam', N_g = I - C_g M_g:
 //   dM_g = N_g' dLam K_g + K_g' dLam' N_g,
 //   d log|T_g|        = 2 tr(K_g C_g dLam),
 //   d pwrss           = -sum_g e_g' dM_g e_g = -2 sum_g (N_g e_g)' dLam (K_g e_g)   (e_g = Z_g'y_g - Z_g'X_g beta; envelope in beta)
 //   d log|X'V*^-1 X|  = -sum_g tr(S_g dM_g) = -2 sum_g tr(K_g S_g N_g' dLam)      (S_g = Z_g'X_g A^-1 X_g'Z_g)
-// and dLam = E_ij for the theta element at Lam[i][j]. Cost O(G (q^2 p + q p^2) + p^3) per gradient.
-let gK: usize = 0; let gM: usize = 0; let gN: usize = 0; let gS: usize = 0; let gQ: usize = 0; let gKC: usize = 0;
-let gY: usize = 0; let ge: usize = 0; let gu: usize = 0; let gv: usize = 0; let gt: usize = 0;
+// and dLam = E_ij for the theta element at Lam[i][j]. In the between coordinates (above) every N_g meets a
+// vector in the range of C_g, where it is exact: C_g N_g' = H_g = U G_g^-1 U', N_g e_g = U G_g^-1 (by - bX beta),
+// N_g Z_g'X_g = U G_g^-1 bX =: HB_g, K_g C_g = Lam' H_g, K_g e_g = Lam' N_g e_g, K_g S_g N_g' = Lam' HB A^-1 HB'.
+// Cost O(G (q^3 + q^2 p + q p^2)) per gradient.
+let gGi: usize = 0; let gHU: usize = 0; let gKC: usize = 0; let gQ: usize = 0; let gYH: usize = 0; let gY: usize = 0; let ge: usize = 0; let gw: usize = 0;
+export let gH: usize = 0; export let gHB: usize = 0; export let gu: usize = 0; export let gv: usize = 0; // betweenPieces
 export let gradL: usize = 0; // nth: d(ldL + ldRX [REML]) / d theta
 export let gradP: usize = 0; // nth: d pwrss / d theta
-export let gradAinv: usize = 0; // nth x p: d (A^-1)_jj / d theta (only when gradient(.., .., true), REML)
-let thRow: usize = 0; let thCol: usize = 0; // theta index -> (row, col) of Lam
+export let gradAinv: usize = 0; // nth x p: d (A^-1)_jj / d theta (hessian.ts)
+export let thRow: usize = 0; export let thCol: usize = 0; // theta index -> (row, col) of Lam
 
-/** The per-group loop of gradient() for q = 2, unrolled (gradAinv not computed). */
-function gradQ2(th: usize): void {
-  let l11: f64, l21: f64, l22: f64;
-  if (diagCov) { l11 = ld(th, 0); l21 = 0; l22 = ld(th, 1); }
-  else { l11 = ld(th, 0); l21 = ld(th, 1); l22 = ld(th, 2); }
+/** A group's H = U G^-1 U', HB = U G^-1 bX, v = N e = U G^-1 (by - bX beta), u = K e = Lam' v (after betweenFactor). */
+export function betweenPieces(g: i32): void {
+  const U = Ug + (<usize>(g * q * q) << 3);
+  const bx = BXg + (<usize>(g * q * p) << 3), by = Byg + (<usize>(g * q) << 3);
+  cholInverse(Gf, q, gGi, gH);
+  matMul(U, gGi, gHU, q, q, q);
+  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
+    let a = 0.0;
+    for (let k = 0; k < q; k++) a += ld(gHU, i * q + k) * ld(U, j * q + k);
+    st(gH, i * q + j, a);
+  }
+  matMul(gHU, bx, gHB, q, q, p);
+  residualVec(by, bx, beta, ge, q, p); // by - bX beta
+  matVec(gHU, ge, gv, q, q);
+  for (let i = 0; i < q; i++) {
+    let a = 0.0;
+    for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(gv, k);
+    st(gu, i, a);
+  }
+}
+
+/** The per-group loop of gradient() for q = 2, unrolled (the same algebra). */
+function gradBetweenQ2(th: usize): void {
+  lambdaQ2(th);
   let gl0 = 0.0, gl1 = 0.0, gl2 = 0.0, gp0 = 0.0, gp1 = 0.0, gp2 = 0.0;
   for (let g = 0; g < G; g++) {
-    const Zg = ZtZg + (<usize>(g << 2) << 3);
-    const B0 = ZtXg + (<usize>(g * 2 * p) << 3);
-    const B1 = B0 + (<usize>p << 3);
-    const Zyg = Ztyg + (<usize>(g << 1) << 3);
-    const c11 = ld(Zg, 0), c12 = ld(Zg, 1), c22 = ld(Zg, 3);
-    const w11 = c11 * l11 + c12 * l21, w21 = c12 * l11 + c22 * l21, w12 = c12 * l22, w22 = c22 * l22;
-    const t11 = l11 * w11 + l21 * w21 + 1.0;
-    const t21 = l22 * w21;
-    const t22 = l22 * w22 + 1.0;
-    const idet = 1.0 / (t11 * t22 - t21 * t21);
-    // K = T^-1 Lam'
-    const k11 = t22 * l11 * idet, k12 = (t22 * l21 - t21 * l22) * idet;
-    const k21 = -t21 * l11 * idet, k22 = (t11 * l22 - t21 * l21) * idet;
-    // KC = K C
-    const kc11 = k11 * c11 + k12 * c12, kc12 = k11 * c12 + k12 * c22;
-    const kc21 = k21 * c11 + k22 * c12, kc22 = k21 * c12 + k22 * c22;
-    // e = c - B beta ; u = K e ; v = e - W u
-    let e0 = ld(Zyg, 0), e1 = ld(Zyg, 1);
+    const U = Ug + (<usize>(g << 2) << 3);
+    betweenQ2(U, Dinvg + (<usize>(g << 1) << 3));
+    const u00 = ld(U, 0), u01 = ld(U, 1), u10 = ld(U, 2), u11 = ld(U, 3);
+    const id = 1.0 / Gdet, i00 = G11 * id, i01 = -G01 * id, i11 = G00 * id; // G^-1
+    const B0 = BXg + (<usize>(g * 2 * p) << 3), B1 = B0 + (<usize>p << 3), by = Byg + (<usize>(g << 1) << 3);
+    let e0 = ld(by, 0), e1 = ld(by, 1);
     for (let j = 0; j < p; j++) { const bj = ld(beta, j); e0 -= ld(B0, j) * bj; e1 -= ld(B1, j) * bj; }
-    const u0 = k11 * e0 + k12 * e1, u1 = k21 * e0 + k22 * e1;
-    const v0 = e0 - (w11 * u0 + w12 * u1), v1 = e1 - (w21 * u0 + w22 * u1);
-    gl0 += 2 * kc11; gl1 += 2 * kc12; gl2 += 2 * kc22;
-    gp0 -= 2 * v0 * u0; gp1 -= 2 * v1 * u0; gp2 -= 2 * v1 * u1;
+    // HU = U G^-1; v = N e = HU e; u = K e = Lam' v; H = HU U'; K C = Lam' H
+    const hu00 = u00 * i00 + u01 * i01, hu01 = u00 * i01 + u01 * i11, hu10 = u10 * i00 + u11 * i01, hu11 = u10 * i01 + u11 * i11;
+    const v0 = hu00 * e0 + hu01 * e1, v1 = hu10 * e0 + hu11 * e1;
+    const w0 = l11 * v0 + l21 * v1, w1 = l22 * v1;
+    const h00 = hu00 * u00 + hu01 * u01, h01 = hu00 * u10 + hu01 * u11, h11 = hu10 * u10 + hu11 * u11;
+    gl0 += 2 * (l11 * h00 + l21 * h01); gl1 += 2 * (l11 * h01 + l21 * h11); gl2 += 2 * (l22 * h11);
+    gp0 -= 2 * v0 * w0; gp1 -= 2 * v1 * w0; gp2 -= 2 * v1 * w1;
     if (useReml) {
-      // S = B A^-1 B'
-      let s00 = 0.0, s01 = 0.0, s11 = 0.0;
+      // Q = Lam' (HB A^-1 HB'), HB = HU bX
+      let y00 = 0.0, y01 = 0.0, y11 = 0.0;
       for (let i = 0; i < p; i++) {
         const row = Ainv + (<usize>(i * p) << 3);
-        let y0 = 0.0, y1 = 0.0;
-        for (let k = 0; k < p; k++) { const a = ld(row, k); y0 += ld(B0, k) * a; y1 += ld(B1, k) * a; }
-        const b0 = ld(B0, i), b1 = ld(B1, i);
-        s00 += y0 * b0; s01 += y0 * b1; s11 += y1 * b1;
+        let a0 = 0.0, a1 = 0.0;
+        for (let k = 0; k < p; k++) { const a = ld(row, k); const b0 = ld(B0, k), b1 = ld(B1, k); a0 += (hu00 * b0 + hu01 * b1) * a; a1 += (hu10 * b0 + hu11 * b1) * a; }
+        const c0 = hu00 * ld(B0, i) + hu01 * ld(B1, i), c1 = hu10 * ld(B0, i) + hu11 * ld(B1, i);
+        y00 += a0 * c0; y01 += a0 * c1; y11 += a1 * c1;
       }
-      // N' = I - Lam KC ; Q = K S N'
-      const n11 = 1.0 - l11 * kc11, n12 = -l11 * kc12;
-      const n21 = -(l21 * kc11 + l22 * kc21), n22 = 1.0 - (l21 * kc12 + l22 * kc22);
-      const m11 = k11 * s00 + k12 * s01, m12 = k11 * s01 + k12 * s11;
-      const m21 = k21 * s00 + k22 * s01, m22 = k21 * s01 + k22 * s11;
-      gl0 -= 2 * (m11 * n11 + m12 * n21); // Q[0][0]
-      gl1 -= 2 * (m11 * n12 + m12 * n22); // Q[0][1]
-      gl2 -= 2 * (m21 * n12 + m22 * n22); // Q[1][1]
+      gl0 -= 2 * (l11 * y00 + l21 * y01); gl1 -= 2 * (l11 * y01 + l21 * y11); gl2 -= 2 * (l22 * y11);
     }
   }
   if (diagCov) { st(gradL, 0, gl0); st(gradL, 1, gl2); st(gradP, 0, gp0); st(gradP, 1, gp2); }
   else { st(gradL, 0, gl0); st(gradL, 1, gl1); st(gradL, 2, gl2); st(gradP, 0, gp0); st(gradP, 1, gp1); st(gradP, 2, gp2); }
 }
 
-/** Criterion and its gradient at theta (out: nth). Also leaves gradL, gradP and the evaluate() state. */
-export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
+/** Criterion and its gradient at theta (out: nth), q >= 2. Also leaves gradL, gradP and the evaluate() state. */
+export function gradient(th: usize, out: usize): f64 {
   evaluate(th);
   const f = criterionFromState();
   if (!isFinite(f)) { for (let t = 0; t < nth; t++) st(out, t, 0); return f; }
+  if (gradOk) { for (let t = 0; t < nth; t++) st(out, t, ld(gradMemo, t)); return f; }
   if (useReml) computeAinv();
   for (let t = 0; t < nth; t++) { st(gradL, t, 0); st(gradP, t, 0); }
-  const wa = wantAinv && useReml;
-  if (wa) for (let t = 0; t < nth * p; t++) st(gradAinv, t, 0);
-  if (q == 2 && !wa) { gradQ2(th); }
-  else for (let g = 0; g < G; g++) {
-    const Zg = ZtZg + (<usize>(g * q * q) << 3);
-    const ZXg = ZtXg + (<usize>(g * q * p) << 3);
-    const Zyg = Ztyg + (<usize>(g * q) << 3);
-    groupFactor(Zg); // W = C Lam ; T = chol(Lam' W + I)
-    // K = T^-1 Lam' (column c of Lam' is row c of Lam)
-    for (let c = 0; c < q; c++) {
-      for (let i = 0; i < q; i++) st(gt, i, ld(Lam, c * q + i));
-      fwd(T, q, gt, 1); bwd(T, q, gt, 1);
-      for (let i = 0; i < q; i++) st(gK, i * q + c, ld(gt, i));
-    }
-    // KC = K C
+  if (q == 2) gradBetweenQ2(th);
+  else {
+  buildLambda(th); // (a kept evaluation may have left another theta's Lambda)
+  for (let g = 0; g < G; g++) {
+    betweenFactor(g);
+    betweenPieces(g);
+    // K C = Lam' H
     for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
       let a = 0.0;
-      for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(Zg, k * q + j);
+      for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(gH, k * q + j);
       st(gKC, i * q + j, a);
     }
-    // e = c - B beta ; u = K e ; v = e - W u
-    residualVec(Zyg, ZXg, beta, ge, q, p);
-    matVec(gK, ge, gu, q, q);
-    for (let i = 0; i < q; i++) {
-      let a = ld(ge, i);
-      for (let k = 0; k < q; k++) a -= ld(W, i * q + k) * ld(gu, k);
-      st(gv, i, a);
-    }
     if (useReml) {
-      // N' = I - M C = I - Lam K C
+      // Q = K S N' = Lam' (HB A^-1) HB'
+      matMul(gHB, Ainv, gY, q, p, p);
       for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
         let a = 0.0;
-        for (let k = 0; k <= i; k++) a += ld(Lam, i * q + k) * ld(gKC, k * q + j);
-        st(gN, i * q + j, (i == j ? 1.0 : 0.0) - a); // holds N'
+        for (let k = 0; k < p; k++) a += ld(gY, i * p + k) * ld(gHB, j * p + k);
+        st(gYH, i * q + j, a);
       }
-      // Y = B Ainv ; S = Y B'
-      for (let i = 0; i < q; i++) for (let j = 0; j < p; j++) {
+      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) {
         let a = 0.0;
-        for (let k = 0; k < p; k++) a += ld(ZXg, i * p + k) * ld(Ainv, k * p + j);
-        st(gY, i * p + j, a);
-      }
-      for (let i = 0; i < q; i++) for (let j = 0; j <= i; j++) {
-        let a = 0.0;
-        for (let k = 0; k < p; k++) a += ld(gY, i * p + k) * ld(ZXg, j * p + k);
-        st(gS, i * q + j, a); st(gS, j * q + i, a);
-      }
-      // M = K S ; Q = M N'
-      matMul(gK, gS, gM, q, q, q);
-      matMul(gM, gN, gQ, q, q, q);
-      if (wa) {
-        // d(A^-1)_jj = a_j' (sum_g B_g' dM_g B_g) a_j = 2 sum_g (N_g w)' dLam (K_g w), w = B_g A^-1 e_j = Y e_j
-        for (let c = 0; c < p; c++) {
-          for (let i = 0; i < q; i++) {
-            let a = 0.0;
-            for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(gY, k * p + c);
-            st(gu, i, a); // K w (gu/gv are recomputed below for the residual)
-          }
-          for (let i = 0; i < q; i++) {
-            let a = ld(gY, i * p + c);
-            for (let k = 0; k < q; k++) a -= ld(W, i * q + k) * ld(gu, k);
-            st(gv, i, a);
-          }
-          for (let t = 0; t < nth; t++) {
-            const ti = ldi(thRow, t), tj = ldi(thCol, t);
-            st(gradAinv, t * p + c, ld(gradAinv, t * p + c) + 2 * ld(gv, ti) * ld(gu, tj));
-          }
-        }
-        for (let i = 0; i < q; i++) {
-          let a = 0.0;
-          for (let k = 0; k < q; k++) a += ld(gK, i * q + k) * ld(ge, k);
-          st(gu, i, a);
-        }
-        for (let i = 0; i < q; i++) {
-          let a = ld(ge, i);
-          for (let k = 0; k < q; k++) a -= ld(W, i * q + k) * ld(gu, k);
-          st(gv, i, a);
-        }
+        for (let k = i; k < q; k++) a += ld(Lam, k * q + i) * ld(gYH, k * q + j);
+        st(gQ, i * q + j, a);
       }
     }
     for (let t = 0; t < nth; t++) {
@@ -447,8 +478,10 @@ export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
       st(gradP, t, ld(gradP, t) - 2 * ld(gv, i) * ld(gu, j));
     }
   }
+  }
   const dfr = <f64>(useReml ? n - p : n);
-  for (let t = 0; t < nth; t++) st(out, t, ld(gradL, t) + dfr * ld(gradP, t) / pwrss);
+  for (let t = 0; t < nth; t++) { const v = ld(gradL, t) + dfr * ld(gradP, t) / pwrss; st(out, t, v); st(gradMemo, t, v); }
+  gradOk = memoOk;
   return f;
 }
 
@@ -456,7 +489,7 @@ export function gradient(th: usize, out: usize, wantAinv: bool = false): f64 {
 export function computeAinv(): void {
   if (ainvOk) return;
   cholInverse(A, p, Ainv, work);
-  ainvOk = memoOk; // kept only with a kept evaluation (q = 1)
+  ainvOk = memoOk; // kept with the kept evaluation
 }
 
 /** d criterion / d(theta^2) at theta = 0 for q = 1 (analytic). Leaves state at theta=0. */
@@ -496,6 +529,7 @@ export let dF: f64 = 0;
 export let dF2: f64 = 0;
 export let dP: f64 = 0;
 export let dP2: f64 = 0;
+export let dFabs: f64 = 0; // |d log|L|^2 / d theta| + |d log|R_X|^2 / d theta|: the scale dF's terms cancel at
 export let dAinv: usize = 0; // p: d (A^-1)_jj / d theta
 
 export function setupDerivs(): void {
@@ -508,6 +542,8 @@ export function derivsQ1(th: usize): void {
   const theta = ld(th, 0);
   const t = theta * theta;
   evaluate(th);
+  if (derivsOk) return;
+  derivsOk = memoOk;
   computeAinv();
   for (let i = 0; i < p * p; i++) { st(A1, i, 0); st(A2, i, 0); }
   for (let j = 0; j < p; j++) { st(r1, j, 0); st(r2, j, 0); }
@@ -550,9 +586,11 @@ export function derivsQ1(th: usize): void {
   const Pt = s1 - 2 * r1b + bA1b;
   const Ptt = s2 - 2 * r2b - 2 * r1bp + 2 * bpA1b + bA2b;
   let Ft = L1, Ftt = L2;
-  if (useReml) { Ft += tr1; Ftt += tr2 - trMM; }
+  let Fabs = Math.abs(L1);
+  if (useReml) { Ft += tr1; Ftt += tr2 - trMM; Fabs += Math.abs(tr1); }
   // chain rule t = theta^2
   dF = 2 * theta * Ft; dF2 = 2 * Ft + 4 * t * Ftt;
+  dFabs = 2 * theta * Fabs;
   dP = 2 * theta * Pt; dP2 = 2 * Pt + 4 * t * Ptt;
   // d(Ainv)_jj/dt = -(M1 Ainv)_jj
   for (let j = 0; j < p; j++) {

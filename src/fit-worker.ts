@@ -1,6 +1,6 @@
 // A worker thread of the parallel scan: holds its own kernel instance and fits the blocks it is sent.
 import { parentPort } from "node:worker_threads";
-import { fitBatch } from "./kernel.js";
+import { fitBatch, fitBuffers } from "./kernel.js";
 import type { BatchDesign, BatchFit, KernelOptions } from "./types.js";
 
 export interface FitRequest {
@@ -15,12 +15,6 @@ export interface FitReply {
   fit?: BatchFit;
   error?: string;
   Y?: Float64Array; // the request's responses, handed back so that their buffer can be reused
-}
-
-/** The typed arrays of a fit, handed back without copying. */
-export function fitBuffers(fit: BatchFit): ArrayBuffer[] {
-  const arrays = [fit.beta, fit.se, fit.df, fit.covRe, fit.scale, fit.logLik, fit.theta, fit.converged, fit.singular, fit.iterations, fit.status];
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
 parentPort?.on("message", (req: FitRequest) => {

@@ -1,7 +1,7 @@
 // The library entry (package exports["."]): the public names of API.md and their types.
 export { fitLmm } from "./lmm.js";
 export type { LmmInput, LmmFit } from "./lmm.js";
-export { fitBatch, initKernel, responseBuffer } from "./kernel.js";
+export { fitBatch, initKernel, responseBuffer, kernelTolerances, reasonText, MAX_RANDOM_EFFECTS } from "./kernel.js";
 export { didMixed, fitMixedTable } from "./mixed.js";
 export type { DidMixedOptions, DidMixedResult, MixedOptions, MixedRow, MixedTable, LongTable } from "./mixed.js";
 export { didTableMixed, didTable, compareFixedVsMixed, frameOf, openInput } from "./api.js";

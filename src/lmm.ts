@@ -1,5 +1,5 @@
 // Single-response linear mixed model (lme4-compatible REML/ML), a one-feature call of the WASM batch kernel.
-import { fitBatchFull } from "./kernel.js";
+import { fitBatchFull, kernelTolerances, reasonText } from "./kernel.js";
 import { FIT_STATUS, type OptSummary } from "./types.js";
 
 export interface LmmInput {
@@ -100,7 +100,7 @@ export function fitLmm(input: LmmInput): LmmFit {
   const fit = fitBatchFull({ n, p, q, X, Z, groups, G }, y, { reml, covariance }, true);
   const st = fit.status[0];
   if (st === FIT_STATUS.rankDeficient) throw new Error(`X is rank deficient (its ${p} columns are linearly dependent): expected a full-column-rank fixed-effects design`);
-  if (st !== FIT_STATUS.ok) throw new Error(`the fit failed (status ${st}): the REML/ML criterion could not be evaluated, or y is fitted exactly by X (zero residual variance), or, with random slopes, exactly by X and each group's own Z columns (the likelihood then has no maximum); expected a response with residual variation`);
+  if (st !== FIT_STATUS.ok) throw new Error(`the fit failed: ${reasonText(fit.reason[0]) || "the REML/ML criterion could not be evaluated"}; expected a response with residual variation`);
   const ex = fit.extras!;
   const beta = Array.from(fit.beta);
   const se = Array.from(fit.se);
@@ -119,16 +119,22 @@ export function fitLmm(input: LmmInput): LmmFit {
   });
   const converged = fit.converged[0] === 1;
   const singular = fit.singular[0] === 1;
-  if (!converged) warnings.push("the optimiser did not reach the 1e-10 relative tolerance on the objective");
+  const why = reasonText(fit.reason[0]);
+  if (!converged) warnings.push(why);
+  else if (why) warnings.push(why); // e.g. the df unavailable
   if (singular) warnings.push("boundary (singular) fit: a random-effect variance is estimated as 0 (or a correlation as +-1)");
   const theta = Array.from(fit.theta);
   const optSummary: OptSummary = {
-    optimizer: q === 1 ? "brent (exact boundary test at theta = 0)" : "Newton on the analytic gradient (Hessian from gradient differences, BFGS updates), exact boundary test",
-    ftolRel: 1e-10,
+    optimizer: q === 1
+      ? "Newton on the analytic derivative in log(theta), bracketed on [0, infinity) (exact boundary test at theta = 0; dense profile scan as fallback)"
+      : "Newton on the analytic gradient (Hessian from gradient differences, BFGS updates), exact boundary test; restarts and boundary faces as fallback",
     evaluations: fit.iterations[0],
     finalObjective: ex.objective[0],
     theta,
-    returnCode: converged ? "FTOL_REACHED" : "MAXEVAL_REACHED",
+    gradient: Array.from(fit.gradient),
+    certified: converged,
+    returnCode: converged ? "CERTIFIED" : why,
+    tolerances: kernelTolerances(),
   };
   return {
     beta, se, vcov, covRe, scale: fit.scale[0], logLik: fit.logLik[0], randomEffects, converged, singular,

@@ -1,6 +1,6 @@
 // The mixed-model DiD (the seed's did_mixed / did_table_mixed): design, batch fits, the result rows.
 // y ~ treat + post + treat:post (+ covariates) + (1 | participant)  [or (1 + post | participant)], REML.
-import { fitBatch, responseBuffer } from "./kernel.js";
+import { fitBatch, reasonText, responseBuffer } from "./kernel.js";
 import { covariateColumns, didIndicators } from "./model.js";
 import { normalTwoSided, tTwoSided } from "./dist.js";
 import { applyFdr } from "./fdr.js";
@@ -172,7 +172,7 @@ function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, r
         ? "fixed-effects design is rank deficient for this feature"
         : status === FIT_STATUS.nonFinite
           ? "non-finite values in the response"
-          : "no REML optimum: the feature is an exact function of the design (or of the design and each participant's own random effects), leaving no residual variance";
+          : reasonText(fit.reason[k]) || "the REML criterion could not be evaluated";
     return nanRow(feature, nUnits, why, randomSlope);
   }
   const beta = fit.beta[k * p + DID_INDEX];
@@ -198,7 +198,7 @@ function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, r
     p_DiD_satterthwaite: Number.isFinite(df) ? tTwoSided(z, df) : NaN,
     logLik: fit.logLik[k],
     singular: fit.singular[k] === 1,
-    error: note,
+    error: [note, reasonText(fit.reason[k])].filter((s) => s !== "").join("; "), // why not converged, or why no df
   };
   if (randomSlope) row.var_slope = fit.covRe[k * q * q + q * q - 1];
   return row;

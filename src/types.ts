@@ -38,14 +38,16 @@ export interface KernelOptions {
   covariance?: "unstructured" | "diagonal"; // default "unstructured"
 }
 
-/** How a fit got where it is (after MixedModels.jl's OptSummary). */
+/** How a fit got where it is (after MixedModels.jl's OptSummary), with the tolerances it used. */
 export interface OptSummary {
   optimizer: string;
-  ftolRel: number;
   evaluations: number;
   finalObjective: number; // -2 logLik (REML criterion or deviance)
   theta: number[]; // relative covariance factor, lme4's parameterisation
-  returnCode: string;
+  gradient: number[]; // d finalObjective / d theta at theta (the certificate checks it; 0 at a zero variance)
+  certified: boolean; // = converged: first-order optimality checked at return (README, "How it is checked")
+  returnCode: string; // "CERTIFIED", or why not (the row's error)
+  tolerances: Record<string, number>; // the kernel's (assembly/tolerances.ts), by name
 }
 
 /** Status codes a batch fit reports per feature (kernel constants mirror these). */
@@ -72,6 +74,8 @@ export interface BatchFit {
   singular: Uint8Array;
   iterations: Int32Array;
   status: Int32Array; // FIT_STATUS
+  reason: Int32Array; // why a fit is not certified (converged = 0) or has no statistics: reasonText(code)
+  gradient: Float64Array; // m x nTheta: the REML/ML criterion's gradient in theta at the returned estimate
 }
 
 /** A feature's column: float64, or float32 when the matrix is float32 and every row is one cell (its values as stored). */

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { MAX_RANDOM_EFFECTS } from "../src/kernel.js";
 import { fitLmm, type LmmFit } from "../src/lmm.js";
 import { fitBatchFull } from "../src/kernel.js";
 import { readRef, num, relClose } from "./helpers/refs.js";
@@ -95,8 +96,26 @@ describe("sleepstudy (Reaction ~ Days + (Days | Subject))", () => {
     expect(f.converged).toBe(true);
     expect(f.singular).toBe(false);
     expect(f.warnings).toEqual([]);
-    expect(f.df[1]).toBeCloseTo(17.0, 3); // lmerTest: 17.00
+    // lmerTest: 17.00 (numerical derivatives); the design is balanced and the df is G - 1 = 17 exactly, which the
+    // analytic Hessian of the deviance reproduces (central differences of gradients gave 17.0000003)
+    expect(relClose(f.df[1], 17, 1e-9)).toBe(true);
     expect(f.optSummary.finalObjective).toBeCloseTo(-2 * f.logLik, 9);
+  });
+  it("is certified: optSummary reports the final gradient (small against the tolerance) and the tolerances used", () => {
+    const o = f.optSummary;
+    expect(o.certified).toBe(true);
+    expect(o.returnCode).toBe("CERTIFIED");
+    expect(o.gradient.length).toBe(3);
+    expect(o.tolerances.CERT_GRAD_RTOL).toBe(1e-7);
+    expect(Object.keys(o.tolerances)).toEqual(expect.arrayContaining(["REFINE_RSS", "EXACT_FIT_ULPS", "NEWTON_DEC_TOL", "THETA_MAX_Q2"]));
+    // the gradient of the criterion at theta, by central differences of the JS criterion, agrees with the reported one
+    for (let i = 0; i < 3; i++) {
+      const h = 1e-5, tp = o.theta.slice(), tm = o.theta.slice();
+      tp[i] += h; tm[i] -= h;
+      const fd = (jsCriterion(sy, sX, sX, sg, tp) - jsCriterion(sy, sX, sX, sg, tm)) / (2 * h);
+      expect(Math.abs(o.gradient[i])).toBeLessThan(1e-6);
+      expect(Math.abs(fd - o.gradient[i])).toBeLessThan(1e-6);
+    }
   });
   it("the optimum is at least as good as lme4's and the kernel criterion agrees with a JS one", () => {
     const ours = jsCriterion(sy, sX, sX, sg, f.optSummary.theta);
@@ -286,6 +305,54 @@ describe("input validation", () => {
   });
   it("a response fitted exactly by X", () => {
     expect(() => fitLmm({ y: X[1].map((v, i) => 2 * v - X[2][i]), X, groups })).toThrow(/fitted exactly by X/);
+  });
+  it("more random-effect columns than supported: one error line naming the limit, at once (no optimiser run)", () => {
+    for (const q of [9, 12, 50]) {
+      const Z = Array.from({ length: q }, (_, k) => y.map((_, i) => Math.cos(i * (k + 1))));
+      const t0 = performance.now();
+      expect(() => fitLmm({ y, X, Z, groups })).toThrow(new RegExp(`^${q} random-effect columns per group: at most ${MAX_RANDOM_EFFECTS} are supported`));
+      try { fitLmm({ y, X, Z, groups }); } catch (e) { expect((e as Error).name).toBe("TrialmixInputError"); expect((e as Error).message).not.toMatch(/\n/); }
+      expect(performance.now() - t0).toBeLessThan(1000); // refused before any fitting (q = 12 used to run for a minute)
+    }
+  });
+  it("q = 3 (the general-q code): logLik is the JS criterion's at the returned theta, which is stationary there, and certified", () => {
+    let s = 11;
+    const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
+    const yy: number[] = [], Z: number[][] = [], g: string[] = [], XX: number[][] = [];
+    for (let i = 0; i < 120; i++) {
+      const a = u() * 2, b = u() - 0.5, grp = i % 10;
+      Z.push([1, a, b]); XX.push([1, a]); g.push(`g${grp}`);
+      yy.push(1 + 0.5 * a + Math.sin(grp) + 0.3 * Math.cos(3 * grp) * a + u() - 0.5);
+    }
+    for (const reml of [true, false]) {
+      const fit = fitLmm({ y: yy, X: XX, Z, groups: g, reml });
+      expect(fit.converged).toBe(true);
+      const th = fit.optSummary.theta;
+      const crit = (t: number[]) => jsCriterion(yy, XX, Z, g, t, reml);
+      expect(relClose(-2 * fit.logLik, crit(th), 1e-10)).toBe(true);
+      for (let i = 0; i < th.length; i++) {
+        if (th[i] === 0) continue; // a zero variance: one-sided, checked by the kernel
+        const h = 1e-5 * Math.max(1, Math.abs(th[i])), tp = th.slice(), tm = th.slice();
+        tp[i] += h; tm[i] -= h;
+        expect(Math.abs((crit(tp) - crit(tm)) / (2 * h))).toBeLessThan(1e-4);
+      }
+    }
+  });
+  it("the largest supported q fits in bounded work: certified, or with its reason", () => {
+    const q = MAX_RANDOM_EFFECTS;
+    let s = 3;
+    const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
+    const n = 60, yy: number[] = [], Z: number[][] = [], g: number[] = [], XX: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const zr = [1, ...Array.from({ length: q - 1 }, () => u() - 0.5)];
+      Z.push(zr); XX.push([1, u()]); g.push(i % 6);
+      yy.push(zr.reduce((a, b) => a + 0.3 * b, 0) + u());
+    }
+    const fit = fitLmm({ y: yy, X: XX, Z, groups: g });
+    // at most ~3q + 8 Newton runs of at most 100 iterations, each q(q+1)/2 + 41 gradient evaluations
+    expect(fit.iterations).toBeLessThan((3 * q + 8) * 100 * ((q * (q + 1)) / 2 + 41));
+    expect(fit.converged || fit.warnings.some((w) => /not certified/.test(w))).toBe(true);
+    expect(Number.isFinite(fit.logLik)).toBe(true);
   });
   it("unidentifiable random effects are fitted with a warning", () => {
     // one row per group: n <= q * G

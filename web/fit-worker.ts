@@ -3,18 +3,13 @@
 // dist-web/trialmix-fit-worker.js; it imports only the kernel, so it loads fast.
 //   in:  { type: "init", wasmUrl }  then  { type: "fit", block, design, Y, opts }
 //   out: { block, fit } (typed arrays transferred) | { block, error } | { block, fatal } (no kernel)
-import { initKernel, fitBatch } from "../src/kernel.js";
-import type { BatchDesign, BatchFit, KernelOptions } from "../src/types.js";
+import { initKernel, fitBatch, fitBuffers } from "../src/kernel.js";
+import type { BatchDesign, KernelOptions } from "../src/types.js";
 
 type Request = { type: "init"; wasmUrl: string } | { type: "fit"; block: number; design: BatchDesign; Y: Float64Array; opts: KernelOptions };
 
 const scope = self as unknown as { postMessage(m: unknown, transfer?: Transferable[]): void; onmessage: ((ev: MessageEvent<Request>) => void) | null };
 let ready: Promise<void> | null = null;
-
-function buffers(fit: BatchFit): ArrayBuffer[] {
-  const arrays = [fit.beta, fit.se, fit.df, fit.covRe, fit.scale, fit.logLik, fit.theta, fit.converged, fit.singular, fit.iterations, fit.status];
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
-}
 
 scope.onmessage = async (ev) => {
   const m = ev.data;
@@ -32,7 +27,7 @@ scope.onmessage = async (ev) => {
   }
   try {
     const fit = fitBatch(m.design, m.Y, m.opts);
-    scope.postMessage({ block: m.block, fit }, buffers(fit));
+    scope.postMessage({ block: m.block, fit }, fitBuffers(fit));
   } catch (e) {
     scope.postMessage({ block: m.block, error: (e as Error).message });
   }
