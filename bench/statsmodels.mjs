@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fitBatch } from "../dist/kernel.js";
-import { parseDelimited } from "../dist/csv.js";
+import { parseDelimited } from "../dist/io/csv.js";
 import { makeDidCase } from "./cases.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -4,7 +4,7 @@
 // Run after `npm run build`: node bench/stress.mjs
 import { readFileSync } from "node:fs";
 import { fitBatch } from "../dist/kernel.js";
-import { parseDelimited } from "../dist/csv.js";
+import { parseDelimited } from "../dist/io/csv.js";
 import { stressDesigns } from "../test/fixtures/stress/generate.mjs";
 
 const dir = new URL("../test/fixtures/stress/", import.meta.url);

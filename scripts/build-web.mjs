@@ -5,7 +5,7 @@
 //   dist-web/worker.js      the scan worker (module worker), from web/worker.ts
 //   dist-web/trialmix-fit-worker.js  a fit worker of the Web Worker pool (kernel only), from web/fit-worker.ts
 //   dist-web/index.html, style.css, trialmix.wasm (the kernel), example.h5ad
-// The bundles swap src/h5wasm-node.ts for src/h5wasm-browser.ts (h5wasm's browser ESM build,
+// The bundles swap src/io/h5ad/host-node.ts for src/io/h5ad/host-browser.ts (h5wasm's browser ESM build,
 // which embeds its own wasm). Node built-ins still imported by shared modules (e.g. table.ts's
 // readFileSync for paths) are replaced by stubs that throw when called; they are listed.
 // Usage: node scripts/build-web.mjs [--out DIR] [--no-minify]
@@ -48,8 +48,8 @@ const stubbed = new Map();
 const browserPlugin = {
   name: "trialmix-browser",
   setup(b) {
-    b.onResolve({ filter: /(^|\/)h5wasm-node(\.js|\.ts)?$/ }, () => ({ path: join(root, "src", "h5wasm-browser.ts") }));
-    b.onResolve({ filter: /^h5wasm\/node$/ }, () => ({ errors: [{ text: "h5wasm/node must not be in the browser bundle (import it only from src/h5wasm-node.ts)" }] }));
+    b.onResolve({ filter: /(^|\/)host-node(\.js|\.ts)?$/ }, () => ({ path: join(root, "src", "io", "h5ad", "host-browser.ts") }));
+    b.onResolve({ filter: /^h5wasm\/node$/ }, () => ({ errors: [{ text: "h5wasm/node must not be in the browser bundle (import it only from src/io/h5ad/host-node.ts)" }] }));
     const builtin = new RegExp(`^(node:)?(${builtinModules.map((m) => m.replace(/[/.]/g, "\\$&")).join("|")})$`);
     b.onResolve({ filter: builtin }, (a) => {
       const id = a.path.replace(/^node:/, "");

@@ -1,12 +1,12 @@
 // The seed's table functions on any input: an .h5ad path or bytes, a CSV/TSV long table, or a built frame.
 // Each one: open the input, build the analysis frame (frame.ts), fit (mixed.ts / fixed.ts).
-import { readH5ad, inspectH5ad, formatInspect } from "./h5ad.js";
-import { openSource } from "./table.js";
-import { buildFrame, type FrameSource } from "./frame.js";
-import { makeDesign, TrialDesign } from "./design.js";
-import { fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
-import { fitFixedTable, type FixedRow } from "./fixed.js";
-import { mergeFixedMixed, type CompareRow } from "./compare.js";
+import { readH5ad, inspectH5ad, formatInspect } from "./io/h5ad/reader.js";
+import { openSource } from "./io/table.js";
+import { buildFrame, type FrameSource } from "./frame/build.js";
+import { makeDesign, TrialDesign } from "./frame/design.js";
+import { fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./models/mixed.js";
+import { fitFixedTable, type FixedRow } from "./models/fixed.js";
+import { mergeFixedMixed, type CompareRow } from "./models/compare.js";
 import { TrialmixInputError } from "./errors.js";
 import type { AnalysisFrame } from "./types.js";
 

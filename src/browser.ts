@@ -4,18 +4,18 @@
 // h5wasm-browser.ts, so nothing here needs node:fs. Run long scans in a Worker: there a File
 // is mounted with WORKERFS and read by slices instead of being copied into memory.
 import { initKernel } from "./kernel.js";
-import { readH5ad, type H5ad } from "./h5ad.js";
-import { tableFromText, tableFromBytes, separatorFor, MAX_TABLE_BYTES, type TableSource } from "./table.js";
+import { readH5ad, type H5ad } from "./io/h5ad/reader.js";
+import { tableFromText, tableFromBytes, separatorFor, MAX_TABLE_BYTES, type TableSource } from "./io/table.js";
 import { TrialmixInputError } from "./errors.js";
-import { h5wasmReady, canMountFiles, mountFile, host } from "./h5wasm-browser.js";
-import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
+import { h5wasmReady, canMountFiles, mountFile, host } from "./io/h5ad/host-browser.js";
+import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./models/mixed.js";
 import { frameOf, mixedOptions, didTable, didTableMixed, compareFixedVsMixed, mergeTables, compareOptions, withFrameWarnings, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
-import { FEATURE_BLOCK, THREADS_PER_CORE } from "./columns.js";
+import { FEATURE_BLOCK, THREADS_PER_CORE } from "./output/columns.js";
 import type { AnalysisFrame, BatchDesign, BatchFit, KernelOptions } from "./types.js";
 
 export * from "./index.js";
-export { H5ad } from "./h5ad.js";
-export { TableSource } from "./table.js";
+export { H5ad } from "./io/h5ad/reader.js";
+export { TableSource } from "./io/table.js";
 
 export interface InitOptions {
   /** Where the kernel is: default `trialmix.wasm` next to this module (dist-web/trialmix.wasm). */

@@ -3,17 +3,17 @@
 import { parseArgs } from "node:util";
 import { dirname, extname, join, resolve, basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatDelimited } from "./csv.js";
-import { COMPARE_COLUMNS, MAX_N_BOOT, mixedColumns } from "./columns.js";
+import { formatDelimited } from "./io/csv.js";
+import { COMPARE_COLUMNS, MAX_N_BOOT, mixedColumns } from "./output/columns.js";
 import type { ScanOptions } from "./api.js";
-import { fixedColumns } from "./fixed.js";
-import { progressBar } from "./progress.js";
+import { fixedColumns } from "./models/fixed.js";
+import { progressBar } from "./exec/progress.js";
 import { TrialmixInputError, TrialmixRunError, isOutOfMemory } from "./errors.js";
-import { checkRegularFile, readRegularFile } from "./files.js";
-import { utf8Strict } from "./text.js";
-import { checkOutput, makeFolder, writeAtomic, writeStdout } from "./output.js";
-import { coreCount, maxThreads } from "./pool.js";
-import { handleSignals, interruptible, outputWritten, addressSpaceLimit, underLimit, threadsUnderLimit, runUnderLimit } from "./cli-process.js";
+import { checkRegularFile, readRegularFile } from "./io/files.js";
+import { utf8Strict } from "./io/text.js";
+import { checkOutput, makeFolder, writeAtomic, writeStdout } from "./output/write.js";
+import { coreCount, maxThreads } from "./exec/pool.js";
+import { handleSignals, interruptible, outputWritten, addressSpaceLimit, underLimit, threadsUnderLimit, runUnderLimit } from "./cli/process.js";
 
 const USAGE = `usage: trialmix <command> INPUT [options]
 

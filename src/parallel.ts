@@ -1,7 +1,7 @@
 // Scans on worker threads (Node only: kept out of api.ts, which is also bundled for browsers).
-import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./mixed.js";
-import { FitPool, coreCount, checkThreads, type BlockSource } from "./pool.js";
-import { FEATURE_BLOCK, MIN_PARALLEL_BLOCK } from "./columns.js";
+import { prepareScan, blockResponses, finishBlock, finishScan, fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./models/mixed.js";
+import { FitPool, coreCount, checkThreads, type BlockSource } from "./exec/pool.js";
+import { FEATURE_BLOCK, MIN_PARALLEL_BLOCK } from "./output/columns.js";
 import { frameOf, mixedOptions, didTable, mergeTables, compareOptions, withFrameWarnings, type DataInput, type ScanOptions, type CompareTable } from "./api.js";
 import type { AnalysisFrame } from "./types.js";
 

@@ -5,9 +5,9 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseDelimited, parseNumber } from "../src/csv.js";
-import { mixedColumns, COMPARE_COLUMNS } from "../src/columns.js";
-import { FIXED_COLUMNS } from "../src/fixed.js";
+import { parseDelimited, parseNumber } from "../src/io/csv.js";
+import { mixedColumns, COMPARE_COLUMNS } from "../src/output/columns.js";
+import { FIXED_COLUMNS } from "../src/models/fixed.js";
 import { checkAgainstRefs, type MixedLike } from "./helpers/check.js";
 import { readRef, num, relClose, FIXTURES } from "./helpers/refs.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fitFixedTable, fixedColumns, FIXED_COLUMNS } from "../src/fixed.js";
-import type { FixedRow } from "../src/fixed.js";
+import { fitFixedTable, fixedColumns, FIXED_COLUMNS } from "../src/models/fixed.js";
+import type { FixedRow } from "../src/models/fixed.js";
 import { frameFromRef } from "./helpers/frames.js";
 import type { RefFrameName } from "./helpers/frames.js";
 import { num, readRef, relClose } from "./helpers/refs.js";
@@ -50,8 +50,8 @@ describe("fitFixedTable reproduces the statsmodels references", () => {
 });
 
 // ---- behaviour beyond the references ---------------------------------------------------------
-import { fitFixedOne, fixedBase, fixedDesign, rademacher, wildClusterBootstrap } from "../src/fixed.js";
-import { tTwoSided } from "../src/dist.js";
+import { fitFixedOne, fixedBase, fixedDesign, rademacher, wildClusterBootstrap } from "../src/models/fixed.js";
+import { tTwoSided } from "../src/stats/dist.js";
 import type { AnalysisFrame } from "../src/types.js";
 
 /** A small synthetic frame: P participants x 2 visits, half treated, deterministic values. */

@@ -1,10 +1,10 @@
 import { describe, it, expect, afterAll } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
-import { readH5ad, H5ad } from "../src/h5ad.js";
-import { makeDesign } from "../src/design.js";
-import { buildFrame, standardize, type BuildFrameOptions } from "../src/frame.js";
+import { readH5ad, H5ad } from "../src/io/h5ad/reader.js";
+import { makeDesign } from "../src/frame/design.js";
+import { buildFrame, standardize, type BuildFrameOptions } from "../src/frame/build.js";
 
-import { tableFromText, readTable } from "../src/table.js";
+import { tableFromText, readTable } from "../src/io/table.js";
 import { TrialmixInputError } from "../src/errors.js";
 import type { AnalysisFrame } from "../src/types.js";
 import { FIXTURES, readRef, num, type RefRow } from "./helpers/refs.js";

@@ -1,12 +1,12 @@
 // Worker-thread scans give the single-threaded table, row for row (needs dist/fit-worker.js: npm test builds it).
 import { describe, it, expect } from "vitest";
-import { fitMixedTable } from "../src/mixed.js";
+import { fitMixedTable } from "../src/models/mixed.js";
 import { fitMixedTableParallel } from "../src/parallel.js";
-import { FEATURE_BLOCK } from "../src/columns.js";
+import { FEATURE_BLOCK } from "../src/output/columns.js";
 import { frameFromRef } from "./helpers/frames.js";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { workerExecArgv } from "../src/pool.js";
+import { workerExecArgv } from "../src/exec/pool.js";
 
 describe("fitMixedTableParallel", () => {
   it("equals the one-thread table exactly, in the same order, across several kernel blocks", async () => {

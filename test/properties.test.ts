@@ -171,7 +171,7 @@ describe("fitLmm properties", () => {
 // ---- the reader on mutated files -----------------------------------------------------------------
 
 const CHILD = fileURLToPath(new URL("./helpers/read-mutant.mjs", import.meta.url));
-const DIST = fileURLToPath(new URL("../dist/h5ad.js", import.meta.url));
+const DIST = fileURLToPath(new URL("../dist/io/h5ad/reader.js", import.meta.url));
 const FIX = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const SOURCES = ["variants/encodings.h5ad", "hostile/mini.h5ad", "variants/basic_legacy07.h5ad", "variants/basic_csr.h5ad"];
 

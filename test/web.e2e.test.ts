@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { parseDelimited, parseNumber } from "../src/csv.js";
+import { parseDelimited, parseNumber } from "../src/io/csv.js";
 
 const root = resolve(__dirname, "..");
 const CHROMIUM = process.env.TRIALMIX_CHROMIUM ?? "/usr/bin/chromium";

@@ -1,7 +1,7 @@
 // The trialmix page: open an .h5ad (picker, drag-and-drop or the bundled example), choose the
 // design, run a fixed / mixed / compare scan in a Web Worker, browse the results (sortable,
 // filterable table, volcano and forest / scatter plots) and download them (CSV, SVG).
-import { formatDelimited } from "../src/csv.js";
+import { formatDelimited } from "../src/io/csv.js";
 import { volcanoSvg, forestSvg, scatterSvg, fmtNum, type VolcanoPoint, type ForestRow } from "./plots.js";
 import type { ColumnInfo, FileInfo, FromWorker, Mode, RunOptions, ToWorker } from "./protocol.js";
 

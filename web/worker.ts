@@ -15,7 +15,7 @@ import {
   type DataSource,
   type ScanOptions,
 } from "../src/browser.js";
-import { fixedColumns } from "../src/fixed.js";
+import { fixedColumns } from "../src/models/fixed.js";
 import { isOutOfMemory } from "../src/errors.js";
 import type { ColumnInfo, FileInfo, FromWorker, ToWorker } from "./protocol.js";
 

@@ -1,6 +1,6 @@
 // Load the shipped analysis frames (test/fixtures/ref/NAME.frame.csv) as AnalysisFrames.
 import { readFileSync } from "node:fs";
-import { parseDelimited, parseNumber } from "../../src/csv.js";
+import { parseDelimited, parseNumber } from "../../src/io/csv.js";
 import type { AnalysisFrame, Covariate } from "../../src/types.js";
 import { FIXTURES } from "./refs.js";
 

@@ -2,7 +2,7 @@
 // built reader (dist/), as deeply as a scan would, and print one JSON line per file:
 // {"i", "ms", "outcome": "ok" | "input-error" | "crash", "name", "message"}. A WASM abort or a
 // hang can only take this process down, never vitest; "start" lines name the file being read.
-import { readH5ad, inspectH5ad } from "../../dist/h5ad.js";
+import { readH5ad, inspectH5ad } from "../../dist/io/h5ad/reader.js";
 import { frameOf } from "../../dist/api.js";
 import { TrialmixInputError } from "../../dist/errors.js";
 

@@ -1,7 +1,7 @@
 // Reading the shipped reference tables (statsmodels, lme4, fixed-effects, frames).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseDelimited, parseNumber } from "../../src/csv.js";
+import { parseDelimited, parseNumber } from "../../src/io/csv.js";
 
 export const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 

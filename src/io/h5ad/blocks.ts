@@ -1,9 +1,9 @@
 // Hyperslab reads into buffers on h5wasm's own heap, reused block after block: the matrix is
 // streamed without a copy per block and without fresh memory per block (h5wasm's slice() copies
 // every block out of its heap into a new array, and on a VM fresh pages are the dearest part).
-import { h5heap } from "./h5wasm-node.js";
-import type { NumArray } from "./h5ad.js";
-import { utf8Strict } from "./text.js";
+import { h5heap } from "./host-node.js";
+import type { NumArray } from "./reader.js";
+import { utf8Strict } from "../text.js";
 
 /** The parts of h5wasm's Emscripten module read into here (its heap, malloc, the raw read). */
 export interface H5Heap {

@@ -1,10 +1,10 @@
-// Browser flavour of h5wasm-node.ts (same exports), swapped in by scripts/build-web.mjs.
+// Browser flavour of host-node.ts (same exports), swapped in by scripts/build-web.mjs.
 // h5wasm's browser ESM build embeds its own wasm; files live in its Emscripten file system:
 // bytes are written to MEMFS, a File in a Worker is mounted read-only with WORKERFS (read
 // by slices on demand, never copied whole).
 import h5wasm from "h5wasm";
 
-import type { H5Heap } from "./h5block.js";
+import type { H5Heap } from "./blocks.js";
 
 export { h5wasm };
 
@@ -27,7 +27,7 @@ interface EmFS {
 
 let FS: EmFS | null = null;
 
-// The files HDF5 may open (as in h5wasm-node.ts): an external link, a virtual dataset's source or an
+// The files HDF5 may open (as in host-node.ts): an external link, a virtual dataset's source or an
 // external raw-data file cannot make it read another file of this page's file system.
 const allowed = new Map<string, number>();
 const refused: string[] = [];

@@ -2,7 +2,7 @@
 // block the read, /dev/zero would fill memory), and whole-file reads are bounded. Errors name the
 // path and the problem (a symlink loop says so) in one line: TrialmixInputError.
 import { openSync, fstatSync, readSync, closeSync, statSync, readFileSync, constants, type Stats } from "node:fs";
-import { TrialmixInputError } from "./errors.js";
+import { TrialmixInputError } from "../errors.js";
 
 /** What a path that is not a regular file is, for the message. */
 function kindOf(st: Stats): string | null {

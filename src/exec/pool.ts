@@ -3,10 +3,10 @@
 import { Worker } from "node:worker_threads";
 import { existsSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
-import { THREADS_PER_CORE } from "./columns.js";
-import { TrialmixInputError } from "./errors.js";
+import { THREADS_PER_CORE } from "../output/columns.js";
+import { TrialmixInputError } from "../errors.js";
 import { fileURLToPath } from "node:url";
-import type { BatchDesign, BatchFit, KernelOptions } from "./types.js";
+import type { BatchDesign, BatchFit, KernelOptions } from "../types.js";
 import type { FitReply } from "./fit-worker.js";
 
 /** Every core (the default number of worker threads). */
@@ -26,13 +26,13 @@ export function checkThreads(threads: number): void {
     throw new TrialmixInputError(`threads (--threads) must be a whole number from 1 to ${max} (${THREADS_PER_CORE} per core), got ${threads}`);
 }
 
-/** dist/fit-worker.js beside this module, or the built one when running from src/ (tests). */
+/** dist/exec/fit-worker.js beside this module, or the built one when running from src/ (tests). */
 function workerPath(): string {
-  for (const rel of ["./fit-worker.js", "../dist/fit-worker.js"]) {
+  for (const rel of ["./fit-worker.js", "../../dist/exec/fit-worker.js"]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error("trialmix: dist/fit-worker.js not found (run npm run build)");
+  throw new Error("trialmix: dist/exec/fit-worker.js not found (run npm run build)");
 }
 
 /**

@@ -5,8 +5,8 @@
 // early (`| head`) ends the run quietly; a full device is one line.
 import { promises as fsp, lstatSync, readlinkSync, statSync, accessSync, mkdirSync, unlinkSync, constants } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { TrialmixRunError } from "./errors.js";
-import { errnoText } from "./files.js";
+import { TrialmixRunError } from "../errors.js";
+import { errnoText } from "../io/files.js";
 
 const pending = new Set<string>();
 

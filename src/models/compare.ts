@@ -1,5 +1,5 @@
 // compare_fixed_vs_mixed: the fixed and mixed tables merged on feature.
-import { AGREEMENT_ALPHA } from "./columns.js";
+import { AGREEMENT_ALPHA } from "../output/columns.js";
 
 export interface CompareRow {
   feature: string;

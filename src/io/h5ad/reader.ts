@@ -5,14 +5,14 @@
 // nullable-integer, nullable-boolean, nullable-string-array, legacy anndata 0.7 (categories
 // under `__categories`, plain datasets without encoding attributes, `h5sparse_format`
 // sparse groups), X / layers as dense, csr_matrix or csc_matrix.
-// h5wasm and the file helpers come from h5wasm-node.ts; the browser bundle swaps in
-// h5wasm-browser.ts (same exports), so this module never names node:fs itself.
-import { h5wasm, host } from "./h5wasm-node.js";
-import { H5adError } from "./errors.js";
-import { HeapBlocks, heapReadable, readStrings } from "./h5block.js";
-import { hexBytes } from "./text.js";
+// h5wasm and the file helpers come from host-node.ts; the browser bundle swaps in
+// host-browser.ts (same exports), so this module never names node:fs itself.
+import { h5wasm, host } from "./host-node.js";
+import { H5adError } from "../../errors.js";
+import { HeapBlocks, heapReadable, readStrings } from "./blocks.js";
+import { hexBytes } from "../text.js";
 
-export { H5adError } from "./errors.js";
+export { H5adError } from "../../errors.js";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Group = InstanceType<typeof h5wasm.Group>;
@@ -93,7 +93,7 @@ export interface ReadH5adOptions {
   owned?: boolean;
 }
 
-// The wasm module is initialised when h5wasm-node.ts is imported (top-level await), so that
+// The wasm module is initialised when host-node.ts is imported (top-level await), so that
 // readH5ad can be synchronous; in a browser, initTrialmix() awaits it first.
 
 /** Run fn with HDF5's diagnostic stack printing (written to fd 2 by the wasm module) muted. */

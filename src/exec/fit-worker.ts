@@ -1,7 +1,7 @@
 // A worker thread of the parallel scan: holds its own kernel instance and fits the blocks it is sent.
 import { parentPort } from "node:worker_threads";
-import { fitBatch, fitBuffers } from "./kernel.js";
-import type { BatchDesign, BatchFit, KernelOptions } from "./types.js";
+import { fitBatch, fitBuffers } from "../kernel.js";
+import type { BatchDesign, BatchFit, KernelOptions } from "../types.js";
 
 export interface FitRequest {
   block: number;

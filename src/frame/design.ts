@@ -1,7 +1,7 @@
 // The trial design: which columns hold participant, visit, arm (and cell type, crossover),
 // which arm labels are treated/control, and validation against a data source.
-import { TrialmixInputError } from "./errors.js";
-import type { DataSource, ObsColumn } from "./h5ad.js";
+import { TrialmixInputError } from "../errors.js";
+import type { DataSource, ObsColumn } from "../io/h5ad/reader.js";
 
 /** Column names and labels of a trial (the seed's TrialDesign: participant_col, visit_col, ...). */
 export interface TrialDesignSpec {

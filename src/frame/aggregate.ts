@@ -14,8 +14,8 @@
 //   column (12 bytes each: value + group), i.e. bounded by nnz(selected columns of kept cells)
 //   for sparse input and by kept cells x selected columns for dense input; implicit zeros of
 //   sparse matrices are counted, not stored.
-import type { MatrixChunk, NumArray } from "./h5ad.js";
-import type { FeatureValues } from "./types.js";
+import type { MatrixChunk, NumArray } from "../io/h5ad/reader.js";
+import type { FeatureValues } from "../types.js";
 
 export type AggFunc = "mean" | "median" | "pct_pos";
 

@@ -3,10 +3,10 @@
 // so both enter buildFrame the same way. A table has no matrix: its features are its numeric
 // columns (obs columns), and defaultFeatures() picks all numeric non-design columns.
 import { scanCells, cellNumber, decimalAt, isMissingToken } from "./csv.js";
-import { TrialmixInputError } from "./errors.js";
+import { TrialmixInputError } from "../errors.js";
 import { readRegularFile } from "./files.js";
 import { utf8Strict, firstInvalidUtf8, hexBytes } from "./text.js";
-import { readH5ad, type DataSource, type MatrixChunk, type MatrixInfo, type ObsColumn } from "./h5ad.js";
+import { readH5ad, type DataSource, type MatrixChunk, type MatrixInfo, type ObsColumn } from "./h5ad/reader.js";
 
 const BOOL_T = new Set(["true", "false"]);
 

@@ -1,9 +1,9 @@
 // The analysis frame: subset to two visits, drop crossover cells and third-arm rows, extract
 // features (genes from X / a layer, numeric obs columns), aggregate per participant-visit (or
 // keep cells), attach covariates, keep participants seen at both visits. Values stay raw.
-import type { AnalysisFrame, Covariate, FeatureValues } from "./types.js";
-import { TrialmixInputError } from "./errors.js";
-import type { DataSource, ObsColumn } from "./h5ad.js";
+import type { AnalysisFrame, Covariate, FeatureValues } from "../types.js";
+import { TrialmixInputError } from "../errors.js";
+import type { DataSource, ObsColumn } from "../io/h5ad/reader.js";
 
 /** What buildFrame reads: an .h5ad file (readH5ad) or a long table (readTable). */
 export type FrameSource = DataSource;

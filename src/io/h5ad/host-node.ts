@@ -1,15 +1,15 @@
 // The h5wasm build and the file-system helpers that h5ad.ts uses, Node flavour (real files,
 // random access through h5wasm/node's NODEFS). The browser bundle swaps this module for
-// h5wasm-browser.ts (scripts/build-web.mjs), which has the same exports on h5wasm's
+// host-browser.ts (scripts/build-web.mjs), which has the same exports on h5wasm's
 // Emscripten file system (MEMFS / WORKERFS), so h5ad.ts itself never names node:fs.
 import fs from "node:fs";
 import os from "node:os";
 import nodePath from "node:path";
 import h5wasm from "h5wasm/node";
-import { notRegularFile, addressSpaceLimit } from "./files.js";
-import { TrialmixRunError } from "./errors.js";
+import { notRegularFile, addressSpaceLimit } from "../files.js";
+import { TrialmixRunError } from "../../errors.js";
 
-import type { H5Heap } from "./h5block.js";
+import type { H5Heap } from "./blocks.js";
 
 export { h5wasm };
 

@@ -12,14 +12,14 @@
 // drops them; the rank counts for the residual df, the exog column count for CR1's (N-1)/(N-K)
 // (statsmodels' cov_cluster uses exog.shape[1]).
 import { covariateColumns, didIndicators } from "./model.js";
-import { normalTwoSided, tTwoSided } from "./dist.js";
-import { applyFdr } from "./fdr.js";
-import { FIXED_MIN_SD, MAX_N_BOOT } from "./columns.js";
-import { TrialmixInputError } from "./errors.js";
-import { unusableReason } from "./frame.js";
-import type { AnalysisFrame, FeatureValues } from "./types.js";
+import { normalTwoSided, tTwoSided } from "../stats/dist.js";
+import { applyFdr } from "../stats/fdr.js";
+import { FIXED_MIN_SD, MAX_N_BOOT } from "../output/columns.js";
+import { TrialmixInputError } from "../errors.js";
+import { unusableReason } from "../frame/build.js";
+import type { AnalysisFrame, FeatureValues } from "../types.js";
 
-import { FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "./columns.js";
+import { FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "../output/columns.js";
 export { FIXED_COLUMNS, FIXED_BOOT_COLUMNS };
 
 /**

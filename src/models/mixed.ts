@@ -1,13 +1,13 @@
 // The mixed-model DiD (the seed's did_mixed / did_table_mixed): design, batch fits, the result rows.
 // y ~ treat + post + treat:post (+ covariates) + (1 | participant)  [or (1 + post | participant)], REML.
-import { fitBatch, reasonText, responseBuffer } from "./kernel.js";
+import { fitBatch, reasonText, responseBuffer } from "../kernel.js";
 import { covariateColumns, didIndicators } from "./model.js";
-import { normalTwoSided, tTwoSided } from "./dist.js";
-import { applyFdr } from "./fdr.js";
-import { zScoreInto, unusableReason, zParams } from "./frame.js";
-import { FEATURE_BLOCK, MIXED_MIN_SD, Z_975 } from "./columns.js";
-import { FIT_STATUS } from "./types.js";
-import type { AnalysisFrame, BatchDesign, BatchFit, FeatureValues } from "./types.js";
+import { normalTwoSided, tTwoSided } from "../stats/dist.js";
+import { applyFdr } from "../stats/fdr.js";
+import { zScoreInto, unusableReason, zParams } from "../frame/build.js";
+import { FEATURE_BLOCK, MIXED_MIN_SD, Z_975 } from "../output/columns.js";
+import { FIT_STATUS } from "../types.js";
+import type { AnalysisFrame, BatchDesign, BatchFit, FeatureValues } from "../types.js";
 
 export interface MixedOptions {
   visits: [string, string];

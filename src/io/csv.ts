@@ -1,5 +1,5 @@
 // Delimited text in and out (RFC 4180 quoting). Used for long-table input, output tables and test references.
-import { TrialmixInputError } from "./errors.js";
+import { TrialmixInputError } from "../errors.js";
 
 export interface Delimited {
   header: string[];

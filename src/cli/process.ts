@@ -2,9 +2,9 @@
 // which parses and reports.
 import { spawn } from "node:child_process";
 import vm from "node:vm";
-import { removePendingOutputs } from "./output.js";
-import { TrialmixRunError } from "./errors.js";
-import { addressSpaceLimit } from "./files.js";
+import { removePendingOutputs } from "../output/write.js";
+import { TrialmixRunError } from "../errors.js";
+import { addressSpaceLimit } from "../io/files.js";
 
 export { addressSpaceLimit };
 

@@ -1,5 +1,5 @@
 // Design columns shared by the fixed-effects and the mixed-effects DiD.
-import type { AnalysisFrame, Covariate } from "./types.js";
+import type { AnalysisFrame, Covariate } from "../types.js";
 
 /**
  * Covariate design columns: numeric as is; categorical treatment-coded against the first
