@@ -2,7 +2,8 @@ import { describe, it, expect, afterAll } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
 import { readH5ad, H5ad } from "../src/io/h5ad/reader.js";
 import { makeDesign } from "../src/frame/design.js";
-import { buildFrame, standardize, type BuildFrameOptions } from "../src/frame/build.js";
+import { buildFrame, type BuildFrameOptions } from "../src/frame/build.js";
+import { standardize } from "../src/stats/standardize.js";
 
 import { tableFromText, readTable } from "../src/io/table.js";
 import { TrialmixInputError } from "../src/errors.js";

@@ -17,7 +17,9 @@
 import type { MatrixChunk, NumArray } from "../io/h5ad/reader.js";
 import type { FeatureValues } from "../types.js";
 
-export type AggFunc = "mean" | "median" | "pct_pos";
+/** The aggregation functions of participant-visit rows, in the order the CLI and the page list them. */
+export const AGG_FUNCS = ["mean", "median", "pct_pos"] as const;
+export type AggFunc = (typeof AGG_FUNCS)[number];
 
 /** Cells per group (groupOf[i] = -1 skips cell i). */
 export function groupSizes(groupOf: Int32Array, nGroups: number): Float64Array {

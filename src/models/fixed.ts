@@ -16,7 +16,8 @@ import { normalTwoSided, tTwoSided } from "../stats/dist.js";
 import { applyFdr } from "../stats/fdr.js";
 import { FIXED_MIN_SD, MAX_N_BOOT } from "../output/columns.js";
 import { TrialmixInputError } from "../errors.js";
-import { unusableReason } from "../frame/build.js";
+import { unusableReason } from "../stats/standardize.js";
+import { subsetFrame } from "../frame/subset.js";
 import type { AnalysisFrame, FeatureValues } from "../types.js";
 
 import { FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "../output/columns.js";
@@ -741,23 +742,6 @@ function fitTableUnstratified(frame: AnalysisFrame, opts: FixedOptions): { rows:
   opts.onProgress?.(frame.features.length, frame.features.length);
   if (nNonrobust > 0) warnings.push(`${nNonrobust} features fell back to non-robust SEs`);
   return { rows: sortAndFdr(rows), warnings };
-}
-
-function subsetFrame(frame: AnalysisFrame, idx: number[]): AnalysisFrame {
-  const pick = <T>(a: ArrayLike<T>): T[] => idx.map((i) => a[i]);
-  const pickF = (a: FeatureValues): Float64Array => Float64Array.from(idx, (i) => a[i]);
-  return {
-    unit: frame.unit,
-    participant: pick(frame.participant),
-    visit: pick(frame.visit),
-    arm: pick(frame.arm),
-    nCells: frame.nCells ? pickF(frame.nCells) : undefined,
-    covariates: frame.covariates.map((c) =>
-      c.kind === "numeric" ? { ...c, values: pickF(c.values) } : { ...c, values: pick(c.values) },
-    ),
-    features: frame.features,
-    values: frame.values.map(pickF),
-  };
 }
 
 /**

@@ -4,7 +4,9 @@ import { fitBatch, reasonText, responseBuffer } from "../kernel.js";
 import { covariateColumns, didIndicators } from "./model.js";
 import { normalTwoSided, tTwoSided } from "../stats/dist.js";
 import { applyFdr } from "../stats/fdr.js";
-import { zScoreInto, unusableReason, zParams } from "../frame/build.js";
+import { zScoreInto, unusableReason, zParams } from "../stats/standardize.js";
+import { groupIndex } from "../frame/factor.js";
+import { subsetFrame } from "../frame/subset.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD, Z_975 } from "../output/columns.js";
 import { FIT_STATUS } from "../types.js";
 import type { AnalysisFrame, BatchDesign, BatchFit, FeatureValues } from "../types.js";
@@ -81,21 +83,6 @@ export function mixedDesign(frame: AnalysisFrame, opts: MixedOptions): MixedDesi
   return { design: { n, p, q, X, Z, groups: index, G: count }, names, nUnits: count };
 }
 
-/** Labels -> 0..G-1 in first-seen order. */
-export function groupIndex(labels: ArrayLike<string>): { index: Int32Array; count: number } {
-  const map = new Map<string, number>();
-  const index = new Int32Array(labels.length);
-  for (let i = 0; i < labels.length; i++) {
-    let g = map.get(labels[i]);
-    if (g === undefined) {
-      g = map.size;
-      map.set(labels[i], g);
-    }
-    index[i] = g;
-  }
-  return { index, count: map.size };
-}
-
 /**
  * The frame without rows whose numeric covariates (among `names`) are missing or infinite:
  * complete cases, as patsy's formula handling and the fixed-effects model do.
@@ -106,19 +93,7 @@ export function completeCovariateRows(frame: AnalysisFrame, names: string[]): { 
   const keep: number[] = [];
   for (let i = 0; i < n; i++) if (covs.every((c) => Number.isFinite((c.values as Float64Array)[i]))) keep.push(i);
   if (keep.length === n) return { frame, dropped: 0 };
-  const pick = <T>(a: ArrayLike<T>): T[] => keep.map((i) => a[i]);
-  const pickF = (a: FeatureValues): Float64Array => Float64Array.from(keep, (i) => a[i]);
-  const sub: AnalysisFrame = {
-    ...frame,
-    participant: pick(frame.participant),
-    visit: pick(frame.visit),
-    arm: pick(frame.arm),
-    covariates: frame.covariates.map((c) => (c.kind === "numeric" ? { ...c, values: pickF(c.values) } : { ...c, values: pick(c.values) })),
-    values: frame.values.map(pickF),
-  };
-  if (frame.celltype) sub.celltype = pick(frame.celltype);
-  if (frame.nCells) sub.nCells = pickF(frame.nCells);
-  return { frame: sub, dropped: n - keep.length };
+  return { frame: subsetFrame(frame, keep), dropped: n - keep.length };
 }
 
 /** The design restricted to rows where keep[i]; groups re-indexed so none is empty. */
