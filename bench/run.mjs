@@ -12,7 +12,7 @@ import { cpus, availableParallelism, tmpdir, totalmem } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fitBatch } from "../dist/kernel.js";
-import { FitPool } from "../dist/exec/pool.js";
+import { FitPool } from "../dist/exec/node-pool.js";
 import { FEATURE_BLOCK } from "../dist/output/columns.js";
 import { fitRiBatch } from "./plain-js-ri.mjs";
 import { makeDidCase } from "./cases.mjs";
@@ -45,7 +45,7 @@ function blocksOf(Y, n, m) {
 // while it reads the file; their start-up is reported on its own)
 const t0 = performance.now();
 const pool = new FitPool(threads);
-await pool.fit(makeDidCase({ participants: 2, features: 1 }).design, [new Float64Array(4)], {});
+await pool.fit(makeDidCase({ participants: 2, features: 1 }).design, new Float64Array(4), {});
 const poolStart = performance.now() - t0;
 const riRows = [];
 for (const P of [24, 200, 1000]) {
@@ -53,7 +53,7 @@ for (const P of [24, 200, 1000]) {
     const { design, Y } = makeDidCase({ participants: P, features: m, seed: P + m });
     const wasm = await measure(`wasm P=${P} m=${m}`, () => fitBatch(design, Y));
     const plain = await measure(`plain P=${P} m=${m}`, () => fitRiBatch(design, Y), 1);
-    const par = await measure(`wasm x${threads} P=${P} m=${m}`, () => pool.fit(design, blocksOf(Y, design.n, m), {}));
+    const par = await measure(`wasm x${threads} P=${P} m=${m}`, () => Promise.all(blocksOf(Y, design.n, m).map((b) => pool.fit(design, b, {}))));
     riRows.push({
       participants: P,
       features: m,

@@ -1,12 +1,12 @@
 // The mixed-model DiD table on the reference frames, didMixed on a real trial, and the merge.
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
-import { fitMixedTable, didMixed, SLOPE_ON_PSEUDOBULK } from "../src/models/mixed.js";
-import { mergeFixedMixed } from "../src/models/compare.js";
-import { parseDelimited, parseNumber } from "../src/io/csv.js";
-import { frameFromRef } from "./helpers/frames.js";
-import { checkAgainstRefs } from "./helpers/check.js";
-import { readRef, num, relClose, FIXTURES } from "./helpers/refs.js";
+import { fitMixedTable, didMixed, SLOPE_ON_PSEUDOBULK } from "../../src/models/mixed/index.js";
+import { mergeFixedMixed } from "../../src/models/compare.js";
+import { parseDelimited, parseNumber } from "../../src/io/csv.js";
+import { frameFromRef } from "../helpers/frames.js";
+import { checkAgainstRefs } from "../helpers/check.js";
+import { readRef, num, relClose, FIXTURES } from "../helpers/refs.js";
 
 const VISITS: [string, string] = ["Pre", "Post"];
 

@@ -1,12 +1,12 @@
-// Worker-thread scans give the single-threaded table, row for row (needs dist/fit-worker.js: npm test builds it).
+// Worker-thread scans give the single-threaded table, row for row (needs dist/exec/fit-worker.js: npm test builds it).
 import { describe, it, expect } from "vitest";
-import { fitMixedTable } from "../src/models/mixed.js";
-import { fitMixedTableParallel } from "../src/parallel.js";
-import { FEATURE_BLOCK } from "../src/output/columns.js";
-import { frameFromRef } from "./helpers/frames.js";
+import { fitMixedTable } from "../../src/models/mixed/index.js";
+import { fitMixedTableParallel } from "../../src/parallel.js";
+import { FEATURE_BLOCK } from "../../src/output/columns.js";
+import { frameFromRef } from "../helpers/frames.js";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { workerExecArgv } from "../src/exec/pool.js";
+import { workerExecArgv } from "../../src/exec/node-pool.js";
 
 describe("fitMixedTableParallel", () => {
   it("equals the one-thread table exactly, in the same order, across several kernel blocks", async () => {
@@ -35,10 +35,10 @@ describe("fitMixedTableParallel", () => {
       "--max-old-space-size=4096",
       "--no-warnings",
     ]);
-    const dist = (f: string) => pathToFileURL(fileURLToPath(new URL(`../dist/${f}`, import.meta.url))).href;
+    const dist = (f: string) => pathToFileURL(fileURLToPath(new URL(`../../dist/${f}`, import.meta.url))).href;
     const script = `
       import { didTableMixedParallel } from ${JSON.stringify(dist("parallel.js"))};
-      const t = await didTableMixedParallel(${JSON.stringify(fileURLToPath(new URL("../examples/example.h5ad", import.meta.url)))}, { visits: ["Pre", "Post"], threads: 2 });
+      const t = await didTableMixedParallel(${JSON.stringify(fileURLToPath(new URL("../../examples/example.h5ad", import.meta.url)))}, { visits: ["Pre", "Post"], threads: 2 });
       process.stdout.write(String(t.rows.filter((r) => Number.isFinite(r.beta_DiD)).length));`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     expect(r.stderr).toBe("");

@@ -1,0 +1,103 @@
+// The result row of one feature: from the k-th fit of a kernel batch, or a NaN row saying why there is none.
+import { reasonText } from "../../kernel.js";
+import { normalTwoSided, tTwoSided } from "../../stats/dist.js";
+import { Z_975 } from "../../output/columns.js";
+import { FIT_STATUS } from "../../types.js";
+import type { BatchFit } from "../../types.js";
+import { DID_INDEX } from "./design.js";
+
+export interface MixedRow {
+  feature: string;
+  beta_DiD: number;
+  se_DiD: number;
+  p_DiD: number;
+  FDR_DiD: number;
+  ci_lower: number;
+  ci_upper: number;
+  var_participant: number;
+  var_residual: number;
+  icc: number;
+  n_units: number;
+  converged: boolean;
+  var_slope?: number;
+  df_DiD: number;
+  p_DiD_satterthwaite: number;
+  logLik: number;
+  singular: boolean;
+  error: string;
+}
+
+export interface MixedTable {
+  rows: MixedRow[];
+  warnings: string[];
+  failed: number; // rows without statistics
+}
+
+export const SLOPE_ON_PSEUDOBULK =
+  "random slope not identifiable with one row per participant-visit (2 observations per participant for 2 random effects plus the residual); use --aggregate cell";
+
+/** A row without statistics; `error` says why. */
+export function nanRow(feature: string, nUnits: number, error: string, randomSlope: boolean): MixedRow {
+  const row: MixedRow = {
+    feature,
+    beta_DiD: NaN,
+    se_DiD: NaN,
+    p_DiD: NaN,
+    FDR_DiD: NaN,
+    ci_lower: NaN,
+    ci_upper: NaN,
+    var_participant: NaN,
+    var_residual: NaN,
+    icc: NaN,
+    n_units: nUnits,
+    converged: false,
+    df_DiD: NaN,
+    p_DiD_satterthwaite: NaN,
+    logLik: NaN,
+    singular: false,
+    error,
+  };
+  if (randomSlope) row.var_slope = NaN;
+  return row;
+}
+
+/** Why the k-th fit of a batch has no statistics (its status is not ok). */
+function failureText(fit: BatchFit, k: number): string {
+  const status = fit.status[k];
+  if (status === FIT_STATUS.rankDeficient) return "fixed-effects design is rank deficient for this feature";
+  if (status === FIT_STATUS.nonFinite) return "non-finite values in the response";
+  return reasonText(fit.reason[k]) || "the REML criterion could not be evaluated";
+}
+
+/** One feature's row from the k-th fit of a batch; `note` leads its error column (e.g. SLOPE_ON_PSEUDOBULK). */
+export function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, randomSlope: boolean, note: string): MixedRow {
+  if (fit.status[k] !== FIT_STATUS.ok) return nanRow(feature, nUnits, failureText(fit, k), randomSlope);
+  const { p, q } = fit;
+  const beta = fit.beta[k * p + DID_INDEX];
+  const se = fit.se[k * p + DID_INDEX];
+  const df = fit.df[k * p + DID_INDEX];
+  const varInt = fit.covRe[k * q * q];
+  const varRes = fit.scale[k];
+  const z = beta / se;
+  const row: MixedRow = {
+    feature,
+    beta_DiD: beta,
+    se_DiD: se,
+    p_DiD: normalTwoSided(z),
+    FDR_DiD: NaN,
+    ci_lower: beta - Z_975 * se,
+    ci_upper: beta + Z_975 * se,
+    var_participant: varInt,
+    var_residual: varRes,
+    icc: varInt + varRes > 0 ? varInt / (varInt + varRes) : NaN, // intercept variance only, as the seed
+    n_units: nUnits,
+    converged: fit.converged[k] === 1,
+    df_DiD: df,
+    p_DiD_satterthwaite: Number.isFinite(df) ? tTwoSided(z, df) : NaN,
+    logLik: fit.logLik[k],
+    singular: fit.singular[k] === 1,
+    error: [note, reasonText(fit.reason[k])].filter((s) => s !== "").join("; "), // why not converged, or why no df
+  };
+  if (randomSlope) row.var_slope = fit.covRe[k * q * q + q * q - 1];
+  return row;
+}
