@@ -177,7 +177,7 @@ export class FileAccess {
     try {
       const n = range ? range[1] - range[0] : elements(ds);
       if (shape.length === 1 && heapReadable(ds)) {
-        // numeric vectors through h5block, which checks HDF5's status (h5wasm's slice/value do not)
+        // numeric vectors through the heap reader (blocks.ts), which checks HDF5's status (h5wasm's slice/value do not)
         const hb = new HeapBlocks();
         try {
           hb.read(0, ds, shape, range ? range[0] : 0, n, quiet);

@@ -25,7 +25,7 @@ export interface HeapDataset {
   metadata: { type: number; size: number; signed: boolean; vlen?: boolean };
 }
 
-/** True when a dataset can be read into the heap (numeric, a size h5block knows). */
+/** True when a dataset can be read into the heap (a number of a size the dtype table knows). */
 export function heapReadable(ds: HeapDataset): boolean {
   return numericView(ds.metadata) !== null;
 }
@@ -55,7 +55,7 @@ export class HeapBlocks {
   read(slot: number, ds: HeapDataset, shape: number[], start: number, count: number, run: (f: () => void, bytes: number) => void): void {
     const m = h5heap();
     const ctor = numericView(ds.metadata);
-    if (!ctor) throw new Error(`${ds.path}: not a numeric dataset h5block can read`);
+    if (!ctor) throw new Error(`${ds.path}: not a numeric dataset the heap reader can read`);
     const rest = shape.slice(1).reduce((a, b) => a * b, 1);
     const len = count * rest;
     const bytes = Math.max(8, len * ds.metadata.size);

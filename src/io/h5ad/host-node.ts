@@ -1,7 +1,7 @@
-// The h5wasm build and the file-system helpers that h5ad.ts uses, Node flavour (real files,
-// random access through h5wasm/node's NODEFS). The browser bundle swaps this module for
-// host-browser.ts (scripts/build-web.mjs), which has the same exports on h5wasm's
-// Emscripten file system (MEMFS / WORKERFS), so h5ad.ts itself never names node:fs.
+// The h5wasm build and the file-system helpers of the .h5ad reader (reader.ts and its modules),
+// Node flavour (real files, random access through h5wasm/node's NODEFS). The browser bundle swaps
+// this module for host-browser.ts (scripts/build-web.mjs), which has the same exports on h5wasm's
+// Emscripten file system (MEMFS / WORKERFS), so the reader itself never names node:fs.
 import fs from "node:fs";
 import os from "node:os";
 import nodePath from "node:path";
