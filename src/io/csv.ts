@@ -182,29 +182,13 @@ export function isMissingToken(s: string): boolean {
   return NA_TOKENS.has(s) || NA_TOKENS.has(s.trim());
 }
 
-// Decimal numbers as pandas' C parser reads them: no hex (0x10), octal, binary or digit separators.
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INFINITE = /^([+-]?)(?:inf|infinity)$/i;
 
-/** True when the text is a number pandas would read as one (decimal or inf/infinity, either sign). */
-export function isNumberText(t: string): boolean {
-  return DECIMAL.test(t) || INFINITE.test(t);
-}
-
-/** A numeric cell: NA tokens are missing (NaN); a decimal number or inf/infinity is its value; anything else NaN. */
-export function parseNumber(s: string): number {
-  const t = s.trim();
-  if (NA_TOKENS.has(t)) return NaN;
-  if (DECIMAL.test(t)) return Number(t);
-  const inf = INFINITE.exec(t);
-  if (inf) return inf[1] === "-" ? -Infinity : Infinity;
-  return NaN;
-}
-
 /**
- * A cell as a number in one step (parseNumber's grammar, fast: tables have millions of cells): the
- * value, NaN for a missing cell (an NA token or blank), or undefined for text. Number() does the
- * parsing; what it reads that pandas does not (0x10, 0o7, 0b1) is text.
+ * A cell as a number in one step, as pandas' C parser reads it (fast: tables have millions of cells):
+ * the value, NaN for a missing cell (an NA token or blank), or undefined for text. Number() does the
+ * parsing (decimal notation and [+-]Infinity); what it reads that pandas does not (0x10, 0o7, 0b1)
+ * is text, and inf / infinity in any case are infinite.
  */
 export function cellNumber(s: string): number | undefined {
   const x = Number(s);
@@ -222,6 +206,17 @@ export function cellNumber(s: string): number | undefined {
   if (NA_TOKENS.has(t)) return NaN;
   const inf = INFINITE.exec(t);
   return inf ? (inf[1] === "-" ? -Infinity : Infinity) : undefined;
+}
+
+/** A numeric cell (cellNumber's grammar on the trimmed text): NA tokens and text are NaN. */
+export function parseNumber(s: string): number {
+  return cellNumber(s.trim()) ?? NaN;
+}
+
+/** True when the text is a number pandas would read as one (decimal or inf/infinity, either sign). */
+function isNumberText(t: string): boolean {
+  const x = cellNumber(t);
+  return x !== undefined && x === x;
 }
 
 function quoteField(v: string, sep: string): string {
@@ -242,7 +237,7 @@ export function spreadsheetSafe(s: string): string {
 }
 
 /** Format a cell: numbers at full precision (round-trip), NaN as empty like pandas' to_csv. */
-export function formatCell(v: unknown): string {
+function formatCell(v: unknown): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") return Number.isNaN(v) ? "" : String(v);
   if (typeof v === "boolean") return v ? "True" : "False";

@@ -6,7 +6,8 @@ import { scanCells, cellNumber, decimalAt, isMissingToken } from "./csv.js";
 import { TrialmixInputError } from "../errors.js";
 import { readRegularFile } from "./files.js";
 import { utf8Strict, firstInvalidUtf8, hexBytes } from "./text.js";
-import { readH5ad, type DataSource, type MatrixChunk, type MatrixInfo, type ObsColumn } from "./h5ad/reader.js";
+import { readH5ad } from "./h5ad/reader.js";
+import type { DataSource, MatrixChunk, MatrixInfo, ObsColumn } from "./source.js";
 
 const BOOL_T = new Set(["true", "false"]);
 

@@ -45,3 +45,8 @@ export function firstInvalidUtf8(b: Uint8Array): number {
 export function hexBytes(b: Uint8Array, at: number, count = 2): string {
   return Array.from(b.subarray(at, Math.min(b.length, at + count)), (x) => `0x${x.toString(16).toUpperCase().padStart(2, "0")}`).join(" ");
 }
+
+/** A size in bytes for a message: KiB, MiB or GiB with one decimal. */
+export function formatBytes(b: number): string {
+  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${(b / 1024).toFixed(1)} KiB`;
+}

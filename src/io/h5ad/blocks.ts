@@ -2,7 +2,8 @@
 // streamed without a copy per block and without fresh memory per block (h5wasm's slice() copies
 // every block out of its heap into a new array, and on a VM fresh pages are the dearest part).
 import { h5heap } from "./host-node.js";
-import type { NumArray } from "./reader.js";
+import type { NumArray } from "../source.js";
+import { numericView, type ViewCtor } from "./dtype.js";
 import { utf8Strict } from "../text.js";
 
 /** The parts of h5wasm's Emscripten module read into here (its heap, malloc, the raw read). */
@@ -15,7 +16,7 @@ export interface H5Heap {
 }
 
 /** The most one buffer on h5wasm's heap may take (its heap is capped at 2 GiB; a size past 2^32 would wrap in wasm32's malloc). */
-export const MAX_HEAP_BLOCK = 2 ** 30;
+const MAX_HEAP_BLOCK = 2 ** 30;
 
 /** What a dataset must offer (h5wasm's Dataset). */
 export interface HeapDataset {
@@ -24,25 +25,9 @@ export interface HeapDataset {
   metadata: { type: number; size: number; signed: boolean; vlen?: boolean };
 }
 
-type ViewCtor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => NumArray | BigInt64Array | BigUint64Array;
-
-/** The typed array of an HDF5 integer (class 0) or float (class 1) of `size` bytes; h5wasm reads little-endian. */
-function viewType(meta: HeapDataset["metadata"]): ViewCtor | null {
-  if (meta.type === 1) return meta.size === 4 ? Float32Array : meta.size === 8 ? Float64Array : null;
-  if (meta.type !== 0) return null;
-  const t: Record<number, [ViewCtor, ViewCtor]> = {
-    1: [Int8Array, Uint8Array],
-    2: [Int16Array, Uint16Array],
-    4: [Int32Array, Uint32Array],
-    8: [BigInt64Array, BigUint64Array],
-  };
-  const pair = t[meta.size];
-  return pair ? pair[meta.signed ? 0 : 1] : null;
-}
-
-/** True when a dataset can be read into the heap (numeric, a size h5block knows). */
+/** True when a dataset can be read into the heap (a number of a size the dtype table knows). */
 export function heapReadable(ds: HeapDataset): boolean {
-  return viewType(ds.metadata) !== null;
+  return numericView(ds.metadata) !== null;
 }
 
 /**
@@ -69,8 +54,8 @@ export class HeapBlocks {
   /** Read rows/elements [start, start + count) of dimension 0 (all of the other dimensions) into `slot`. */
   read(slot: number, ds: HeapDataset, shape: number[], start: number, count: number, run: (f: () => void, bytes: number) => void): void {
     const m = h5heap();
-    const ctor = viewType(ds.metadata);
-    if (!ctor) throw new Error(`${ds.path}: not a numeric dataset h5block can read`);
+    const ctor = numericView(ds.metadata);
+    if (!ctor) throw new Error(`${ds.path}: not a numeric dataset the heap reader can read`);
     const rest = shape.slice(1).reduce((a, b) => a * b, 1);
     const len = count * rest;
     const bytes = Math.max(8, len * ds.metadata.size);

@@ -5,6 +5,7 @@
 import h5wasm from "h5wasm";
 
 import type { H5Heap } from "./blocks.js";
+import { OpenGate } from "./gate.js";
 
 export { h5wasm };
 
@@ -27,19 +28,13 @@ interface EmFS {
 
 let FS: EmFS | null = null;
 
-// The files HDF5 may open (as in host-node.ts): an external link, a virtual dataset's source or an
-// external raw-data file cannot make it read another file of this page's file system.
-const allowed = new Map<string, number>();
-const refused: string[] = [];
-let gated = 0; // while trialmix's calls run (host.mute() to its release)
+// HDF5 may open only the files readH5ad was given, while trialmix's calls run (gate.ts).
+const gate = new OpenGate();
 
-function gate(fs: EmFS): void {
+function guardOpens(fs: EmFS): void {
   const open = fs.open;
   fs.open = function (this: EmFS, path: string, flags: string | number, mode?: number) {
-    if (gated > 0 && !allowed.has(String(path)) && !String(path).startsWith("/dev/")) {
-      refused.push(String(path));
-      throw new fs.ErrnoError(2); // EACCES in Emscripten's numbering
-    }
+    if (!gate.permits(String(path), String(path).startsWith("/dev/"))) throw new fs.ErrnoError(2); // EACCES in Emscripten's numbering
     return open.call(this, path, flags, mode);
   };
 }
@@ -57,7 +52,7 @@ export function h5wasmReady(): Promise<void> {
   readyPromise ??= (h5wasm.ready as unknown as Promise<{ FS: EmFS } & H5Heap>).then((m) => {
     FS = m.FS;
     heap = m;
-    gate(FS);
+    guardOpens(FS);
     try {
       FS.mkdir("/tmp");
     } catch {
@@ -99,28 +94,23 @@ export const host = {
    * HDF5 may open only allowed files.
    */
   mute(): () => void {
-    gated++;
+    const leave = gate.enter();
     const s = (fsOrThrow() as unknown as { getStream(fd: number): { tty?: { ops: object } } | null }).getStream(2);
     const tty = s?.tty;
     const ops = tty?.ops;
     if (tty) tty.ops = { put_char() {}, fsync() {} };
     return () => {
-      gated--;
+      leave();
       if (tty && ops) tty.ops = ops;
     };
   },
 
   allow(path: string): () => void {
-    allowed.set(path, (allowed.get(path) ?? 0) + 1);
-    return () => {
-      const k = (allowed.get(path) ?? 1) - 1;
-      if (k > 0) allowed.set(path, k);
-      else allowed.delete(path);
-    };
+    return gate.allow(path);
   },
 
   takeRefused(): string[] {
-    return refused.splice(0);
+    return gate.takeRefused();
   },
 
   size(path: string): number {

@@ -1,13 +1,14 @@
-// The h5wasm build and the file-system helpers that h5ad.ts uses, Node flavour (real files,
-// random access through h5wasm/node's NODEFS). The browser bundle swaps this module for
-// host-browser.ts (scripts/build-web.mjs), which has the same exports on h5wasm's
-// Emscripten file system (MEMFS / WORKERFS), so h5ad.ts itself never names node:fs.
+// The h5wasm build and the file-system helpers of the .h5ad reader (reader.ts and its modules),
+// Node flavour (real files, random access through h5wasm/node's NODEFS). The browser bundle swaps
+// this module for host-browser.ts (scripts/build-web.mjs), which has the same exports on h5wasm's
+// Emscripten file system (MEMFS / WORKERFS), so the reader itself never names node:fs.
 import fs from "node:fs";
 import os from "node:os";
 import nodePath from "node:path";
 import h5wasm from "h5wasm/node";
 import { notRegularFile, addressSpaceLimit } from "../files.js";
 import { TrialmixRunError } from "../../errors.js";
+import { OpenGate } from "./gate.js";
 
 import type { H5Heap } from "./blocks.js";
 
@@ -48,24 +49,14 @@ export function h5heap(): H5Heap {
 
 let tmpCounter = 0;
 
-// The files HDF5 may open while trialmix reads (host.mute() to its release): those readH5ad was
-// given. Every open() of the wasm module goes through Emscripten's FS.open, so an external link, a
-// virtual dataset's source or a dataset whose raw data is stored in another file (HDF5's external
-// file list, which can name any path) cannot make it read a file it was not handed. Outside
-// trialmix's calls the module is left as it is (a program may use h5wasm itself). Refused paths are
-// recorded, for the message of the read that failed.
-const allowed = new Map<string, number>();
-const refused: string[] = [];
-let gated = 0;
+// HDF5 may open only the files readH5ad was given, while trialmix's calls run (gate.ts).
+const gate = new OpenGate();
 {
   const FS = (module as unknown as { FS: { open: (...a: unknown[]) => unknown; ErrnoError: new (errno: number) => Error } }).FS;
   const open = FS.open;
   FS.open = function (path: unknown, ...rest: unknown[]) {
     const p = nodePath.resolve(String(path));
-    if (gated > 0 && !allowed.has(p) && !p.endsWith(".so")) {
-      refused.push(p);
-      throw new FS.ErrnoError(2); // EACCES in Emscripten's numbering
-    }
+    if (!gate.permits(p, p.endsWith(".so"))) throw new FS.ErrnoError(2); // EACCES in Emscripten's numbering
     return open.call(this, path, ...rest);
   };
 }
@@ -79,7 +70,7 @@ export const host = {
    * ends the call without running its finally blocks). Meanwhile HDF5 may open only allowed files.
    */
   mute(): () => void {
-    gated++;
+    const leave = gate.enter();
     const f = fs as unknown as { writeSync: (...a: unknown[]) => number };
     const orig = f.writeSync;
     f.writeSync = function (fd: unknown, ...rest: unknown[]): number {
@@ -94,7 +85,7 @@ export const host = {
     const origWrite = stderr.write;
     stderr.write = () => true;
     return () => {
-      gated--;
+      leave();
       f.writeSync = orig;
       stderr.write = origWrite;
     };
@@ -102,18 +93,12 @@ export const host = {
 
   /** Let HDF5 open `path` until the returned function is called. */
   allow(path: string): () => void {
-    const p = nodePath.resolve(path);
-    allowed.set(p, (allowed.get(p) ?? 0) + 1);
-    return () => {
-      const k = (allowed.get(p) ?? 1) - 1;
-      if (k > 0) allowed.set(p, k);
-      else allowed.delete(p);
-    };
+    return gate.allow(nodePath.resolve(path));
   },
 
   /** The paths HDF5 tried to open and was refused since the last call (and forget them). */
   takeRefused(): string[] {
-    return refused.splice(0);
+    return gate.takeRefused();
   },
 
   /** The size of a file in bytes. */

@@ -2,9 +2,9 @@ import { describe, it, expect } from "vitest";
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readH5ad, inspectH5ad, formatInspect, H5adError, type MatrixChunk } from "../src/io/h5ad/reader.js";
-import { TrialmixInputError } from "../src/errors.js";
-import { FIXTURES } from "./helpers/refs.js";
+import { readH5ad, inspectH5ad, formatInspect, H5adError, type MatrixChunk } from "../../src/io/h5ad/reader.js";
+import { TrialmixInputError } from "../../src/errors.js";
+import { FIXTURES } from "../helpers/refs.js";
 
 const V = FIXTURES + "variants/";
 
