@@ -44,12 +44,12 @@ export function wildClusterBootstrap(
   const tStar: number[] = [];
   const betaStar: number[] = [];
   let exceed = 0;
-  const draw = drawer(d, parts, cluster);
+  const c = drawContext(d, parts, cluster);
   for (let b = 0; b < B; b++) {
-    const t = draw.t(v, b);
+    const t = drawT(c, v, b);
     if (!Number.isFinite(t)) continue;
     tStar.push(t);
-    betaStar.push(draw.beta[DID]);
+    betaStar.push(c.beta[DID]);
     if (Math.abs(t) >= tObs) exceed++;
   }
   return summarise(fit, tStar, betaStar, exceed);
@@ -109,62 +109,77 @@ function clusterParts(yt: Float64Array, d: FixedDesign): ClusterParts {
   return p;
 }
 
+/** What every draw of one feature reads (design, cluster parts, SE constants) and its scratch space. */
+interface DrawContext {
+  d: FixedDesign;
+  parts: ClusterParts;
+  Hg: Float64Array | null; // per-cluster Gram for cluster SEs; null: ordinary SEs
+  corr: number; // CR1 factor
+  dfResid: number;
+  bstar: Float64Array; // X~'W y*
+  beta: Float64Array; // beta* (k)
+  sg: Float64Array; // one cluster's score (k)
+}
+
+function drawContext(d: FixedDesign, parts: ClusterParts, cluster: boolean): DrawContext {
+  const { n, k, G } = d;
+  return {
+    d,
+    parts,
+    Hg: cluster ? clusterGram(d) : null,
+    corr: (G / (G - 1)) * ((n - 1) / (n - d.kExog)),
+    dfResid: n - d.rank,
+    bstar: new Float64Array(k),
+    beta: new Float64Array(k),
+    sg: new Float64Array(k),
+  };
+}
+
 /**
- * One draw from the signs in row b of v: t(v, b) refits (beta* into `beta`) and returns the DiD t
- * statistic with the observed fit's SE type (cluster or ordinary).
+ * One draw from the signs in row bI of v: refits (beta* into c.beta) and returns the DiD t
+ * statistic with the observed fit's SE type (cluster or ordinary). The fields are read into locals
+ * once: the loops below run G k^2 times per draw.
  */
-function drawer(
-  d: FixedDesign,
-  parts: ClusterParts,
-  cluster: boolean,
-): { beta: Float64Array; t: (v: Int8Array, b: number) => number } {
-  const { n, k, A, H, G } = d;
-  const { dg, cg, ff, fe, ee } = parts;
-  const Hg = cluster ? clusterGram(d) : null;
-  const corr = (G / (G - 1)) * ((n - 1) / (n - d.kExog));
-  const dfResid = n - d.rank;
-  const bstar = new Float64Array(k);
-  const beta = new Float64Array(k);
-  const sg = new Float64Array(k);
-  const t = (v: Int8Array, bI: number): number => {
-    bstar.fill(0);
-    let yy = 0;
+function drawT(c: DrawContext, v: Int8Array, bI: number): number {
+  const { bstar, beta, sg, Hg } = c;
+  const { k, A, H, G } = c.d;
+  const { dg, cg, ff, fe, ee } = c.parts;
+  bstar.fill(0);
+  let yy = 0;
+  for (let g = 0; g < G; g++) {
+    const s = v[bI * G + g];
+    for (let j = 0; j < k; j++) bstar[j] += dg[g * k + j] + s * cg[g * k + j];
+    yy += ff[g] + 2 * s * fe[g] + ee[g];
+  }
+  beta.fill(0);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) beta[i] += A[i * k + j] * bstar[j];
+  let se: number;
+  if (Hg) {
+    let acc = 0;
     for (let g = 0; g < G; g++) {
       const s = v[bI * G + g];
-      for (let j = 0; j < k; j++) bstar[j] += dg[g * k + j] + s * cg[g * k + j];
-      yy += ff[g] + 2 * s * fe[g] + ee[g];
-    }
-    beta.fill(0);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) beta[i] += A[i * k + j] * bstar[j];
-    let se: number;
-    if (Hg) {
-      let acc = 0;
-      for (let g = 0; g < G; g++) {
-        const s = v[bI * G + g];
-        const o = g * k * k;
-        for (let i = 0; i < k; i++) {
-          let hb = 0;
-          for (let j = 0; j < k; j++) hb += Hg[o + i * k + j] * beta[j];
-          sg[i] = dg[g * k + i] + s * cg[g * k + i] - hb;
-        }
-        let a = 0;
-        for (let l = 0; l < k; l++) a += A[DID * k + l] * sg[l];
-        acc += a * a;
-      }
-      se = Math.sqrt(corr * acc);
-    } else {
-      let bHb = 0;
-      let bb = 0;
+      const o = g * k * k;
       for (let i = 0; i < k; i++) {
-        bb += beta[i] * bstar[i];
-        for (let j = 0; j < k; j++) bHb += beta[i] * H[i * k + j] * beta[j];
+        let hb = 0;
+        for (let j = 0; j < k; j++) hb += Hg[o + i * k + j] * beta[j];
+        sg[i] = dg[g * k + i] + s * cg[g * k + i] - hb;
       }
-      const ssr = Math.max(0, yy - 2 * bb + bHb);
-      se = Math.sqrt((ssr / dfResid) * A[DID * k + DID]);
+      let a = 0;
+      for (let l = 0; l < k; l++) a += A[DID * k + l] * sg[l];
+      acc += a * a;
     }
-    return beta[DID] / se;
-  };
-  return { beta, t };
+    se = Math.sqrt(c.corr * acc);
+  } else {
+    let bHb = 0;
+    let bb = 0;
+    for (let i = 0; i < k; i++) {
+      bb += beta[i] * bstar[i];
+      for (let j = 0; j < k; j++) bHb += beta[i] * H[i * k + j] * beta[j];
+    }
+    const ssr = Math.max(0, yy - 2 * bb + bHb);
+    se = Math.sqrt((ssr / c.dfResid) * A[DID * k + DID]);
+  }
+  return beta[DID] / se;
 }
 
 /** p-value, sd of the beta* (ddof 1) and the percentile-t interval from the valid draws. */

@@ -39,16 +39,25 @@ export function fitFixedOne(y: ArrayLike<number>, d: FixedDesign): FixedFit {
   const seCT = Math.sqrt(clusterVar(TIME));
   const pC = normalTwoSided(beta[DID] / seC);
   const resid_sd = Math.sqrt(scale);
-  const common = { beta_DiD: beta[DID], beta_time: beta[TIME], resid_sd };
   if (Number.isFinite(seC) && Number.isFinite(pC))
-    return { ...common, se_DiD: seC, p_DiD: pC, p_time: normalTwoSided(beta[TIME] / seCT), cov_type_used: "cluster" };
+    return {
+      beta_DiD: beta[DID],
+      se_DiD: seC,
+      p_DiD: pC,
+      beta_time: beta[TIME],
+      p_time: normalTwoSided(beta[TIME] / seCT),
+      resid_sd,
+      cov_type_used: "cluster",
+    };
   const se = Math.sqrt(scale * A[DID * k + DID]);
   const seT = Math.sqrt(scale * A[TIME * k + TIME]);
   return {
-    ...common,
+    beta_DiD: beta[DID],
     se_DiD: se,
     p_DiD: tTwoSided(beta[DID] / se, dfResid),
+    beta_time: beta[TIME],
     p_time: tTwoSided(beta[TIME] / seT, dfResid),
+    resid_sd,
     cov_type_used: "nonrobust",
   };
 }

@@ -123,18 +123,17 @@ function fitTable(frame: AnalysisFrame, opts: FixedOptions): { rows: FixedRow[];
 
 /** One feature's row: its statistics, or NaN with the reason in `error`. */
 function fitFeature(ctx: TableContext, name: string, vals: FeatureValues): FixedRow {
-  const nan = (why: string): FixedRow => nanRow(name, ctx.nUnits, ctx.boot, why);
   const why = unusableReason(vals, FIXED_MIN_SD, !ctx.standardize);
-  if (why) return nan(why);
+  if (why) return nanRow(name, ctx.nUnits, ctx.boot, why);
   // z-scores over the frame's rows (pandas: NaN skipped, ddof = 1); on the raw scale the sd only sets the exact-fit threshold
   const z = zMoments(vals);
   // beyond 1e150 the values are z-scored as values / max|v|, and the fixed path asks that spread, too, to reach FIXED_MIN_SD
-  if (ctx.standardize && !(z.sd >= FIXED_MIN_SD)) return nan(`sd below ${FIXED_MIN_SD}: treated as constant`);
+  if (ctx.standardize && !(z.sd >= FIXED_MIN_SD)) return nanRow(name, ctx.nUnits, ctx.boot, `sd below ${FIXED_MIN_SD}: treated as constant`);
   const { d, y } = response(ctx, vals, ctx.standardize ? z : { mean: 0, sd: 1, scale: 1 });
-  if (d.G < ctx.minP || d.n === 0) return nan(`fewer than ${ctx.minP} participants with values at both visits`);
+  if (d.G < ctx.minP || d.n === 0) return nanRow(name, ctx.nUnits, ctx.boot, `fewer than ${ctx.minP} participants with values at both visits`);
   const fit = fitFixedOne(y, d);
   if (fit.resid_sd <= PERFECT_FIT_RTOL * (ctx.standardize ? 1 : z.sd))
-    return nan("perfect fit: the feature is an exact linear function of the design (zero residual variance)");
+    return nanRow(name, ctx.nUnits, ctx.boot, "perfect fit: the feature is an exact linear function of the design (zero residual variance)");
   const row: FixedRow = {
     feature: name,
     beta_DiD: fit.beta_DiD,
