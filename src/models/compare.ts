@@ -1,7 +1,8 @@
 // compare_fixed_vs_mixed: the fixed and mixed tables merged on feature.
 import { AGREEMENT_ALPHA } from "../output/columns.js";
 
-export interface CompareRow {
+// a type, not an interface: rows are assignable to Record<string, unknown> (the output writers' row) without casts
+export type CompareRow = {
   feature: string;
   beta_fixed: number;
   se_fixed: number;
@@ -13,7 +14,7 @@ export interface CompareRow {
   beta_diff: number;
   agreement: boolean;
   error: string; // why a side has no statistics ("fixed: ...; mixed: ..."); "" when both have them
-}
+};
 
 /** The statistics of one side's row (fixed or mixed) that the comparison reads. */
 interface Stat {

@@ -5,7 +5,8 @@ import { FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "../../output/columns.js";
 
 export { FIXED_COLUMNS, FIXED_BOOT_COLUMNS };
 
-export interface FixedRow {
+// a type, not an interface: rows are assignable to Record<string, unknown> (the output writers' row) without casts
+export type FixedRow = {
   celltype?: string;
   feature: string;
   beta_DiD: number;
@@ -23,7 +24,7 @@ export interface FixedRow {
   FDR_DiD: number;
   FDR_DiD_stratified?: number;
   error: string; // why the row has no statistics; "" when fitted
-}
+};
 
 /**
  * Column order of a fixed table: from the options, or from the rows themselves (bootstrap
