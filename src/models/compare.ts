@@ -1,7 +1,8 @@
 // compare_fixed_vs_mixed: the fixed and mixed tables merged on feature.
 import { AGREEMENT_ALPHA } from "../output/columns.js";
 
-export interface CompareRow {
+// a type, not an interface: rows are assignable to Record<string, unknown> (the output writers' row) without casts
+export type CompareRow = {
   feature: string;
   beta_fixed: number;
   se_fixed: number;
@@ -12,13 +13,16 @@ export interface CompareRow {
   icc: number;
   beta_diff: number;
   agreement: boolean;
-}
+  error: string; // why a side has no statistics ("fixed: ...; mixed: ..."); "" when both have them
+};
 
+/** The statistics of one side's row (fixed or mixed) that the comparison reads. */
 interface Stat {
   feature: string;
   beta_DiD: number;
   se_DiD: number;
   p_DiD: number;
+  error?: string;
 }
 
 /**
@@ -43,10 +47,18 @@ export function mergeFixedMixed(fixed: Stat[], mixed: (Stat & { icc: number })[]
       icc: b?.icc ?? NaN,
       beta_diff: NaN,
       agreement: false,
+      error: [sideError("fixed", a), sideError("mixed", b)].filter((s) => s !== "").join("; "),
     };
     row.beta_diff = row.beta_fixed - row.beta_mixed;
     const sameSign = Math.sign(row.beta_fixed) === Math.sign(row.beta_mixed); // NaN === NaN is false, like numpy
     row.agreement = (row.p_fixed < AGREEMENT_ALPHA) === (row.p_mixed < AGREEMENT_ALPHA) && sameSign;
     return row;
   });
+}
+
+/** "fixed: <why>" when that side's beta, se or p is missing (NaN, or no row for the feature); "" otherwise. */
+function sideError(side: "fixed" | "mixed", r: Stat | undefined): string {
+  if (r === undefined) return `${side}: not in the ${side} table`;
+  if (Number.isFinite(r.beta_DiD) && Number.isFinite(r.se_DiD) && Number.isFinite(r.p_DiD)) return "";
+  return `${side}: ${r.error || "no statistics"}`;
 }

@@ -6,32 +6,55 @@ import type { FeatureValues } from "../types.js";
  * null when fewer than two values, or the sd is not finite or below minSd.
  */
 export function standardize(values: FeatureValues, minSd: number): Float64Array | null {
+  const z = zParams(values, minSd);
+  if (z === null) return null;
   const out = new Float64Array(values.length);
-  return standardizeInto(values, out, 0, minSd) ? out : null;
+  zScoreInto(values, z, out, 0);
+  return out;
 }
 
-/** standardize() written into out[offset ..] without allocating; false when the sd is unusable. */
-export function standardizeInto(values: FeatureValues, out: Float64Array, offset: number, minSd: number): boolean {
-  const z = zParams(values, minSd);
-  if (z === null) return false;
-  zScoreInto(values, z, out, offset);
-  return true;
+/** z parameters: the mean and sd of values / scale (zMoments, zParams). */
+export interface ZParams {
+  mean: number;
+  sd: number;
+  scale: number;
 }
 
 /** (v / scale - mean) / sd of every value into out[offset ..], for z parameters already computed (zParams). */
-export function zScoreInto(values: FeatureValues, z: { mean: number; sd: number; scale: number }, out: Float64Array, offset: number): void {
+export function zScoreInto(values: FeatureValues, z: ZParams, out: Float64Array, offset: number): void {
   const { mean, sd, scale } = z;
   if (scale === 1) for (let i = 0; i < values.length; i++) out[offset + i] = (values[i] - mean) / sd;
   else for (let i = 0; i < values.length; i++) out[offset + i] = (values[i] / scale - mean) / sd;
 }
 
 /**
- * The mean and sd (ddof = 1, NaN skipped) of values / scale, or null when fewer than two values or
- * the sd is not finite or below minSd. scale is 1 but for values near the overflow limit (|v| ~ 1e300
- * overflows the sum of squares): z-scores are scale free, so those are divided by their largest
- * magnitude first; the sd threshold stays on the original scale (the seed's absolute rule).
+ * The z-scores of the values at the given rows: out[r] = (values[rows[r]] / scale - mean) * (1 / sd).
+ * The fixed model's form: multiplying by the reciprocal differs from zScoreInto's division in the
+ * last bit, and the fixed outputs (its bootstrap's exact ties |t*| = |t| among them) are locked to it.
  */
-export function zParams(values: FeatureValues, minSd: number): { mean: number; sd: number; scale: number } | null {
+export function zScoreRowsInto(values: FeatureValues, z: ZParams, rows: Int32Array, out: Float64Array): void {
+  const { mean, scale } = z;
+  const inv = 1 / z.sd;
+  if (scale === 1) for (let r = 0; r < rows.length; r++) out[r] = (values[rows[r]] - mean) * inv;
+  else for (let r = 0; r < rows.length; r++) out[r] = (values[rows[r]] / scale - mean) * inv;
+}
+
+/**
+ * The mean and sd (ddof = 1, NaN skipped) of values / scale, or null when fewer than two values or
+ * the sd is not finite or below minSd (on the original scale: the seed's absolute rule).
+ */
+export function zParams(values: ArrayLike<number>, minSd: number): ZParams | null {
+  const z = zMoments(values);
+  if (z.n < 2 || !Number.isFinite(z.sd) || z.sd < minSd / z.scale) return null;
+  return { mean: z.mean, sd: z.sd, scale: z.scale };
+}
+
+/**
+ * The count n, mean and sd (ddof = 1) of the non-NaN values / scale, with no threshold. scale is 1
+ * but for values near the overflow limit (|v| ~ 1e300 overflows the sum of squares): z-scores are
+ * scale free, so those are divided by their largest magnitude first.
+ */
+export function zMoments(values: ArrayLike<number>): ZParams & { n: number } {
   const len = values.length;
   // one pass for the largest magnitude, the count and the sum; the sum again, scaled, only when needed
   let big = 0;
@@ -54,7 +77,6 @@ export function zParams(values: FeatureValues, minSd: number): { mean: number; s
       if (v === v) s += v;
     }
   }
-  if (n < 2) return null;
   const mean = s / n;
   let ss = 0;
   if (scale === 1)
@@ -67,9 +89,7 @@ export function zParams(values: FeatureValues, minSd: number): { mean: number; s
       const d = values[i] / scale - mean;
       if (d === d) ss += d * d;
     }
-  const sd = Math.sqrt(ss / (n - 1));
-  if (!Number.isFinite(sd) || sd < minSd / scale) return null;
-  return { mean, sd, scale };
+  return { n, mean, sd: Math.sqrt(ss / (n - 1)), scale };
 }
 
 /**
@@ -101,7 +121,5 @@ export function unusableReason(values: ArrayLike<number>, minSd: number, raw = f
   if (raw && (big > 1e150 || big < 1e-150))
     return "magnitudes beyond 1e150 (or all below 1e-150) cannot be fitted on the raw scale; drop --no-standardize";
   if (raw) return "";
-  const z = new Float64Array(values.length);
-  if (!standardizeInto(Float64Array.from(values), z, 0, minSd)) return `sd below ${minSd}: treated as constant`;
-  return "";
+  return zParams(values, minSd) === null ? `sd below ${minSd}: treated as constant` : "";
 }

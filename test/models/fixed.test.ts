@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { fitFixedTable, fixedColumns, FIXED_COLUMNS } from "../src/models/fixed.js";
-import type { FixedRow } from "../src/models/fixed.js";
-import { frameFromRef } from "./helpers/frames.js";
-import type { RefFrameName } from "./helpers/frames.js";
-import { num, readRef, relClose } from "./helpers/refs.js";
+import { fitFixedTable, fixedColumns, FIXED_COLUMNS } from "../../src/models/fixed/index.js";
+import type { FixedRow } from "../../src/models/fixed/index.js";
+import { frameFromRef } from "../helpers/frames.js";
+import type { RefFrameName } from "../helpers/frames.js";
+import { num, readRef, relClose } from "../helpers/refs.js";
 
 const CASES: { name: RefFrameName; covariates: string[] }[] = [
   { name: "basic", covariates: [] },
@@ -50,9 +50,12 @@ describe("fitFixedTable reproduces the statsmodels references", () => {
 });
 
 // ---- behaviour beyond the references ---------------------------------------------------------
-import { fitFixedOne, fixedBase, fixedDesign, rademacher, wildClusterBootstrap } from "../src/models/fixed.js";
-import { tTwoSided } from "../src/stats/dist.js";
-import type { AnalysisFrame } from "../src/types.js";
+import { fitFixedOne, fixedBase, fixedDesign, wildClusterBootstrap } from "../../src/models/fixed/index.js";
+import { pinvSym } from "../../src/models/fixed/pinv.js";
+import { symEigen } from "../../src/kernel/eigen.js";
+import { rademacher } from "../../src/stats/rng.js";
+import { tTwoSided } from "../../src/stats/dist.js";
+import type { AnalysisFrame } from "../../src/types.js";
 
 /** A small synthetic frame: P participants x 2 visits, half treated, deterministic values. */
 function synth(P: number, nFeat: number, seed = 1, effect = 0): AnalysisFrame {
@@ -349,5 +352,101 @@ describe("fixedColumns from rows", () => {
     expect(fixedColumns(boot)).toEqual(fixedColumns({ useBootstrap: true }));
     const strat = fitFixedTable({ ...f, celltype: f.participant.map(() => "T") }, OPTS).rows;
     expect(fixedColumns(strat)).toEqual(fixedColumns({ stratified: true }));
+  });
+});
+
+describe("the error column", () => {
+  it("is empty on fitted rows and says why on every NaN row (plain, bootstrap, by cell type)", () => {
+    const frame = synth(6, 6, 5, 1);
+    const n = frame.participant.length;
+    frame.values[1] = new Float64Array(n).fill(2.5);
+    frame.values[2] = Float64Array.from(frame.values[2], (v, i) => (Math.floor(i / 2) < 3 ? v : NaN));
+    frame.values[3] = Float64Array.from(frame.values[3], (v, i) => (i === 0 ? Infinity : v));
+    frame.values[4] = Float64Array.from(frame.participant, (p, i) => Number(p.slice(1)) + (frame.visit[i] === "Post" ? 2 : 0));
+    frame.values[5] = Float64Array.from(frame.values[5], (v) => 7 + 1e-12 * v);
+    const want: Record<string, string> = {
+      F0: "",
+      F1: "constant feature (zero variance): nothing to estimate",
+      F2: "fewer than 4 participants with values at both visits",
+      F3: "infinite values in the feature (Inf in the data)",
+      F4: "perfect fit: the feature is an exact linear function of the design (zero residual variance)",
+      F5: "sd below 1e-8: treated as constant",
+    };
+    const errors = (rows: FixedRow[]) => Object.fromEntries(rows.map((r) => [r.feature, r.error]));
+    const plain = fitFixedTable(frame, OPTS).rows;
+    expect(errors(plain)).toEqual(want);
+    for (const r of plain) expect(Number.isNaN(r.beta_DiD)).toBe(r.error !== "");
+    expect(Object.keys(plain.find((r) => r.feature === "F1")!)).toContain("error"); // an ordinary, enumerable field
+    expect(errors(fitFixedTable(frame, { ...OPTS, useBootstrap: true, nBoot: 19 }).rows)).toEqual(want);
+    const strat = fitFixedTable({ ...frame, celltype: frame.participant.map(() => "T") }, OPTS).rows;
+    expect(errors(strat)).toEqual(want);
+    expect(strat.every((r) => r.celltype === "T")).toBe(true);
+  });
+
+  it("on the raw scale names the magnitudes it cannot fit", () => {
+    const frame = synth(6, 2, 5, 1);
+    frame.values[1] = Float64Array.from(frame.values[1], (v) => v * 1e200);
+    const rows = fitFixedTable(frame, { ...OPTS, standardize: false }).rows;
+    expect(rows.find((r) => r.feature === "F0")!.error).toBe("");
+    expect(rows.find((r) => r.feature === "F1")!.error).toMatch(/^magnitudes beyond 1e150/);
+  });
+});
+
+describe("eigen and pseudo-inverse", () => {
+  /** max |M1 - M2| of two k x k row-major matrices. */
+  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+  const mul = (a: Float64Array, b: Float64Array, k: number) => {
+    const c = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let l = 0; l < k; l++) c[i * k + j] += a[i * k + l] * b[l * k + j];
+    return c;
+  };
+  const gram = (X: number[][]) => {
+    const k = X[0].length;
+    const H = new Float64Array(k * k);
+    for (const r of X) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) H[i * k + j] += r[i] * r[j];
+    return H;
+  };
+
+  it("symEigen: the tridiagonal [2 1 0; 1 2 1; 0 1 2] has eigenvalues 2 - sqrt 2, 2, 2 + sqrt 2 with orthonormal vectors", () => {
+    const S = Float64Array.of(2, 1, 0, 1, 2, 1, 0, 1, 2);
+    const { values, vectors } = symEigen(S, 3);
+    expect(Array.from(values).sort((a, b) => a - b)).toEqual([2 - Math.SQRT2, 2, 2 + Math.SQRT2].map((v) => expect.closeTo(v, 14)));
+    // S v_e = lambda_e v_e (vectors[i * k + e] is component i of vector e), V'V = I
+    for (let e = 0; e < 3; e++)
+      for (let i = 0; i < 3; i++) {
+        let sv = 0;
+        for (let j = 0; j < 3; j++) sv += S[i * 3 + j] * vectors[j * 3 + e];
+        expect(sv).toBeCloseTo(values[e] * vectors[i * 3 + e], 14);
+      }
+    const VtV = new Float64Array(9);
+    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) for (let i = 0; i < 3; i++) VtV[a * 3 + b] += vectors[i * 3 + a] * vectors[i * 3 + b];
+    expect(maxDiff(VtV, [1, 0, 0, 0, 1, 0, 0, 0, 1])).toBeLessThan(1e-14);
+  });
+
+  it("pinvSym of a full-rank matrix is its inverse; all coordinates estimable", () => {
+    const H = gram([[1, 2, 0], [0, 1, 3], [2, 0, 1], [1, 1, 1]]);
+    const { A, rank, identified } = pinvSym(H, 3, new Uint8Array(3));
+    expect(rank).toBe(3);
+    expect(Array.from(identified)).toEqual([1, 1, 1]);
+    expect(maxDiff(mul(A, H, 3), [1, 0, 0, 0, 1, 0, 0, 0, 1])).toBeLessThan(1e-12);
+  });
+
+  it("pinvSym of a rank-deficient matrix: the Moore-Penrose conditions; only coordinates outside the null space estimable", () => {
+    // columns a, b, c, c: null vector (0, 0, 1, -1), rank 3
+    const H = gram([[1, 2, 0, 0], [0, 1, 3, 3], [2, 0, 1, 1], [1, 1, 1, 1], [3, -1, 2, 2]]);
+    const { A, rank, identified } = pinvSym(H, 4, new Uint8Array(4));
+    expect(rank).toBe(3);
+    expect(Array.from(identified)).toEqual([1, 1, 0, 0]);
+    expect(maxDiff(mul(mul(H, A, 4), H, 4), H)).toBeLessThan(1e-10 * Math.max(...H));
+    expect(maxDiff(mul(mul(A, H, 4), A, 4), A)).toBeLessThan(1e-10 * Math.max(...A.map(Math.abs)));
+    for (let i = 0; i < 4; i++) for (let j = 0; j < i; j++) expect(A[i * 4 + j]).toBeCloseTo(A[j * 4 + i], 12);
+    // a column flagged as absorbed counts as zero: the rest is the inverse of the other three
+    const z = pinvSym(H, 4, Uint8Array.of(0, 0, 0, 1));
+    expect(z.rank).toBe(3);
+    expect(Array.from(z.identified)).toEqual([1, 1, 1, 0]);
+    for (let j = 0; j < 4; j++) expect(z.A[3 * 4 + j]).toBe(0);
+    const H3 = gram([[1, 2, 0], [0, 1, 3], [2, 0, 1], [1, 1, 1], [3, -1, 2]]);
+    const A3 = Float64Array.from({ length: 9 }, (_, i) => z.A[Math.floor(i / 3) * 4 + (i % 3)]);
+    expect(maxDiff(mul(A3, H3, 3), [1, 0, 0, 0, 1, 0, 0, 0, 1])).toBeLessThan(1e-12);
   });
 });
