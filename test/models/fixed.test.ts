@@ -245,14 +245,11 @@ describe("fitFixedTable behaviour", () => {
     }
   });
 
-  it("20,000 features x 48 rows in well under the time budget", () => {
+  it("20,000 features x 48 rows: every row fitted (speed is measured in bench/, not here)", () => {
     const frame = synth(24, 20000, 21, 0.2);
-    const t0 = performance.now();
     const { rows } = fitFixedTable(frame, OPTS);
-    const ms = performance.now() - t0;
     expect(rows.length).toBe(20000);
     expect(rows.every((r) => Number.isFinite(r.p_DiD))).toBe(true);
-    expect(ms).toBeLessThan(5000);
   });
 });
 
