@@ -1,6 +1,7 @@
-// Output column names and the numbers of the statistics, kept in one place.
+// The seed's output column names (the tables of each mode are assembled in schema.ts) and the
+// numbers of the statistics, kept in one place.
 
-/** `trialmix mixed`: the seed's columns in order, then the extensions (API.md "Output columns"). */
+/** `trialmix mixed`: the seed's columns in order, then the extensions (docs/API.md "Output columns"). */
 export const MIXED_SEED_COLUMNS = [
   "feature",
   "beta_DiD",
@@ -17,11 +18,7 @@ export const MIXED_SEED_COLUMNS = [
 ] as const;
 export const MIXED_EXTRA_COLUMNS = ["df_DiD", "p_DiD_satterthwaite", "logLik", "singular", "error"] as const;
 
-export function mixedColumns(randomSlope: boolean): string[] {
-  return [...MIXED_SEED_COLUMNS, ...(randomSlope ? ["var_slope"] : []), ...MIXED_EXTRA_COLUMNS];
-}
-
-/** `trialmix fixed`: the seed package's did_table (FIXED.md), without / with the wild bootstrap. */
+/** `trialmix fixed`: the seed package's did_table (docs/FIXED.md), without / with the wild bootstrap; the table adds `error` (schema.ts). */
 export const FIXED_COLUMNS = [
   "feature",
   "beta_DiD",
@@ -43,7 +40,7 @@ export const FIXED_BOOT_COLUMNS = [
   "FDR_DiD",
 ] as const;
 
-/** `trialmix compare` (the seed's compare_fixed_vs_mixed). */
+/** `trialmix compare` (the seed's compare_fixed_vs_mixed); the table adds `error` (schema.ts). */
 export const COMPARE_COLUMNS = [
   "feature",
   "beta_fixed",
@@ -57,7 +54,7 @@ export const COMPARE_COLUMNS = [
   "agreement",
 ] as const;
 
-/** Standardisation thresholds: the seed's mixed path uses 1e-12, its fixed path 1e-8 (FIXED.md). */
+/** Standardisation thresholds: the seed's mixed path uses 1e-12, its fixed path 1e-8 (docs/FIXED.md). */
 export const MIXED_MIN_SD = 1e-12;
 export const FIXED_MIN_SD = 1e-8;
 
