@@ -83,7 +83,12 @@ export function mixedColumns(randomSlope: boolean): string[] {
 
 /** The output columns of a mode's table with their kinds and page labels. */
 export function columns(mode: Mode, shape: TableShape = {}): Column[] {
-  return columnNames(mode, shape).map((key) => ({ key, ...CELLS[key] }));
+  return columnsNamed(columnNames(mode, shape));
+}
+
+/** Columns by name (a table's column list as the scan worker posts it), with their kinds and page labels. */
+export function columnsNamed(names: readonly string[]): Column[] {
+  return names.map((key) => ({ key, ...(CELLS[key] ?? { kind: "text" }) }));
 }
 
 type Row = object;
