@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// The `trialmix` command's entry (package bin: dist/cli.js). The command is src/cli/main.ts.
+// The `trialmix` command's entry (package bin: dist/cli.js). The command is src/cli/main.ts, loaded
+// after the signal handlers are set: a Ctrl-C while the modules load ends the run with one line too.
 import { basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "./cli/main.js";
 import { handleSignals, addressSpaceLimit, underLimit, runUnderLimit } from "./cli/process.js";
 
-export { main };
+/** Run the command `argv` names; the exit status (src/cli/main.ts). */
+export async function main(argv: string[]): Promise<number> {
+  return (await import("./cli/main.js")).main(argv);
+}
 
 // Run when executed (not when imported by tests).
 const invoked = process.argv[1] ? resolve(process.argv[1]) : "";

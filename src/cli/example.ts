@@ -12,7 +12,7 @@ import { interruptible } from "./process.js";
 import { loadScans } from "./scan.js";
 
 /** The bundled example: examples/example.h5ad in the package (beside dist/). */
-export function examplePath(): string {
+function examplePath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   return resolve(here, "..", "..", "examples", "example.h5ad");
 }

@@ -5,7 +5,6 @@
 import { COMPARE_COLUMNS, FIXED_BOOT_COLUMNS, FIXED_COLUMNS, MIXED_EXTRA_COLUMNS, MIXED_SEED_COLUMNS } from "./columns.js";
 
 export type Mode = "mixed" | "fixed" | "compare";
-export const MODES_IN_ORDER: readonly Mode[] = ["mixed", "fixed", "compare"];
 
 /**
  * How a cell is shown and sorted on the page: `p` a p-value or FDR (3 digits), `num` an estimate
