@@ -1,5 +1,7 @@
 // src/options.ts: every option declared once, checked once, defaults applied once.
 import { describe, it, expect } from "vitest";
+import { readFileSync } from "node:fs";
+import { columnNames } from "../src/output/schema.js";
 import { checkOptions, checkKernelOptions, cliFlags, DEFAULTS, SCAN_OPTIONS, splitList } from "../src/options.js";
 import { AGG_FUNCS } from "../src/frame/aggregate.js";
 import { MAX_N_BOOT } from "../src/output/columns.js";
@@ -99,5 +101,17 @@ describe("the declarations", () => {
       const spec = (SCAN_OPTIONS as Record<string, { values?: readonly string[] }>)[key];
       if (spec?.values) expect(spec.values, key).toContain(d);
     }
+  });
+});
+
+describe("docs/API.md", () => {
+  it("documents every option (key and flag) and every mode's columns", () => {
+    const doc = readFileSync(new URL("../docs/API.md", import.meta.url), "utf8").replace(/\s+/g, " ");
+    for (const [key, spec] of Object.entries(SCAN_OPTIONS)) {
+      expect(doc, key).toContain(`\`${key}\``);
+      expect(doc, spec.flag).toContain(`--${spec.flag}`);
+    }
+    for (const mode of ["mixed", "fixed", "compare"] as const) for (const c of columnNames(mode)) expect(doc, `${mode} ${c}`).toContain(c);
+    expect(doc).toContain("beta_diff, agreement, error`");
   });
 });
