@@ -2,8 +2,6 @@
 // ones, how each cell is shown on the page, the NaN row of a feature without statistics, and the
 // `error` column every mode ends with (docs/API.md "Output columns"). The command line, the page's
 // scan worker and the page's table all take their columns from here.
-import { COMPARE_COLUMNS, FIXED_BOOT_COLUMNS, FIXED_COLUMNS, MIXED_EXTRA_COLUMNS, MIXED_SEED_COLUMNS } from "./columns.js";
-
 export type Mode = "mixed" | "fixed" | "compare";
 
 /**
@@ -27,52 +25,85 @@ export interface TableShape {
   stratified?: boolean; // fixed: celltype first, FDR_DiD_stratified before error
 }
 
-/** Kind and page label of every output column, by name. */
-const CELLS: Record<string, Omit<Column, "key">> = {
-  feature: { kind: "text", label: "feature" },
-  celltype: { kind: "text", label: "cell type" },
-  beta_DiD: { kind: "num", label: "beta" },
-  se_DiD: { kind: "num", label: "se" },
-  p_DiD: { kind: "p", label: "p" },
-  FDR_DiD: { kind: "p", label: "FDR" },
-  ci_lower: { kind: "num" },
-  ci_upper: { kind: "num" },
-  var_participant: { kind: "num" },
-  var_residual: { kind: "num" },
-  icc: { kind: "num", label: "ICC" },
-  n_units: { kind: "count", label: "units" },
-  converged: { kind: "bool", label: "converged" },
-  var_slope: { kind: "num", label: "slope var" },
-  df_DiD: { kind: "num" },
-  p_DiD_satterthwaite: { kind: "p" },
-  logLik: { kind: "num" },
-  singular: { kind: "bool" },
-  beta_time: { kind: "num" },
-  p_time: { kind: "p" },
-  resid_sd: { kind: "num" },
-  cov_type_used: { kind: "text", label: "SE type" },
-  p_DiD_boot: { kind: "p" },
-  se_DiD_boot: { kind: "num" },
-  ci_lo_boot: { kind: "num" },
-  ci_hi_boot: { kind: "num" },
-  FDR_DiD_stratified: { kind: "p" },
-  beta_fixed: { kind: "num", label: "beta fixed" },
-  se_fixed: { kind: "num", label: "se fixed" },
-  p_fixed: { kind: "p", label: "p fixed" },
-  beta_mixed: { kind: "num", label: "beta mixed" },
-  se_mixed: { kind: "num", label: "se mixed" },
-  p_mixed: { kind: "p", label: "p mixed" },
-  beta_diff: { kind: "num", label: "beta diff" },
-  agreement: { kind: "bool", label: "agree" },
-  error: { kind: "text", label: "reason / error" },
+/** A column of a mode's table; `when` names the option (or row shape) it is written with. */
+type ColumnDef = Column & { when?: keyof TableShape };
+
+const col = (key: string, kind: CellKind, label?: string, when?: keyof TableShape): ColumnDef => ({ key, kind, label, when });
+const ERROR = col("error", "text", "reason / error");
+
+/**
+ * The tables, in column order. To add an output column: its field in the rows (the model's row
+ * builder; for the mixed model, the kernel's output writer), one line here, and a test.
+ */
+const SCHEMA: Record<Mode, readonly ColumnDef[]> = {
+  // the seed's did_table_mixed columns, then the extensions (docs/API.md)
+  mixed: [
+    col("feature", "text", "feature"),
+    col("beta_DiD", "num", "beta"),
+    col("se_DiD", "num", "se"),
+    col("p_DiD", "p", "p"),
+    col("FDR_DiD", "p", "FDR"),
+    col("ci_lower", "num"),
+    col("ci_upper", "num"),
+    col("var_participant", "num"),
+    col("var_residual", "num"),
+    col("icc", "num", "ICC"),
+    col("n_units", "count", "units"),
+    col("converged", "bool", "converged"),
+    col("var_slope", "num", "slope var", "randomSlope"),
+    col("df_DiD", "num"),
+    col("p_DiD_satterthwaite", "p"),
+    col("logLik", "num"),
+    col("singular", "bool"),
+    ERROR,
+  ],
+  // the seed package's did_table (docs/FIXED.md)
+  fixed: [
+    col("celltype", "text", "cell type", "stratified"),
+    col("feature", "text", "feature"),
+    col("beta_DiD", "num", "beta"),
+    col("se_DiD", "num", "se"),
+    col("p_DiD", "p", "p"),
+    col("beta_time", "num"),
+    col("p_time", "p"),
+    col("n_units", "count", "units"),
+    col("resid_sd", "num"),
+    col("cov_type_used", "text", "SE type"),
+    col("p_DiD_boot", "p", undefined, "bootstrap"),
+    col("se_DiD_boot", "num", undefined, "bootstrap"),
+    col("ci_lo_boot", "num", undefined, "bootstrap"),
+    col("ci_hi_boot", "num", undefined, "bootstrap"),
+    col("FDR_DiD", "p", "FDR"),
+    col("FDR_DiD_stratified", "p", undefined, "stratified"),
+    ERROR,
+  ],
+  // the seed's compare_fixed_vs_mixed
+  compare: [
+    col("feature", "text", "feature"),
+    col("beta_fixed", "num", "beta fixed"),
+    col("se_fixed", "num", "se fixed"),
+    col("p_fixed", "p", "p fixed"),
+    col("beta_mixed", "num", "beta mixed"),
+    col("se_mixed", "num", "se mixed"),
+    col("p_mixed", "p", "p mixed"),
+    col("icc", "num", "ICC"),
+    col("beta_diff", "num", "beta diff"),
+    col("agreement", "bool", "agree"),
+    ERROR,
+  ],
 };
+
+/** Kind and page label of every output column, by name. */
+const BY_NAME = new Map(Object.values(SCHEMA).flatMap((defs) => defs.map((d) => [d.key, d] as const)));
+
+/** The output columns of a mode's table (its optional ones as `shape` says), with their kinds and page labels. */
+export function columns(mode: Mode, shape: TableShape = {}): Column[] {
+  return SCHEMA[mode].filter((d) => d.when === undefined || shape[d.when]).map(({ key, kind, label }) => ({ key, kind, label }));
+}
 
 /** The output column names of a mode's table, in order (error last in every mode). */
 export function columnNames(mode: Mode, shape: TableShape = {}): string[] {
-  if (mode === "mixed") return [...MIXED_SEED_COLUMNS, ...(shape.randomSlope ? ["var_slope"] : []), ...MIXED_EXTRA_COLUMNS];
-  if (mode === "compare") return [...COMPARE_COLUMNS, "error"];
-  const base: string[] = [...(shape.bootstrap ? FIXED_BOOT_COLUMNS : FIXED_COLUMNS)];
-  return shape.stratified ? ["celltype", ...base, "FDR_DiD_stratified", "error"] : [...base, "error"];
+  return columns(mode, shape).map((d) => d.key);
 }
 
 /** The mixed table's columns (columnNames("mixed", { randomSlope })). */
@@ -80,14 +111,12 @@ export function mixedColumns(randomSlope: boolean): string[] {
   return columnNames("mixed", { randomSlope });
 }
 
-/** The output columns of a mode's table with their kinds and page labels. */
-export function columns(mode: Mode, shape: TableShape = {}): Column[] {
-  return columnsNamed(columnNames(mode, shape));
-}
-
 /** Columns by name (a table's column list as the scan worker posts it), with their kinds and page labels. */
 export function columnsNamed(names: readonly string[]): Column[] {
-  return names.map((key) => ({ key, ...(CELLS[key] ?? { kind: "text" }) }));
+  return names.map((key) => {
+    const d = BY_NAME.get(key);
+    return { key, kind: d?.kind ?? "text", label: d?.label };
+  });
 }
 
 type Row = object;
