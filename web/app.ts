@@ -5,7 +5,7 @@ import { formatDelimited } from "../src/io/csv.js";
 import { DEFAULTS, SCAN_OPTIONS } from "../src/options.js";
 import { columnsNamed, type CellKind, type Column } from "../src/output/schema.js";
 import { applyFdr } from "../src/stats/fdr.js";
-import { volcanoSvg, forestSvg, scatterSvg, fmtNum, type VolcanoPoint, type ForestRow } from "./plots.js";
+import { volcanoSvg, forestSvg, scatterSvg, fmtNum, esc, type VolcanoPoint, type ForestRow } from "./plots.js";
 import type { ColumnInfo, FileInfo, FromWorker, Mode, RunOptions, ToWorker } from "./protocol.js";
 
 type Row = Record<string, unknown>;
@@ -144,11 +144,7 @@ function clearError(): void {
 function showWarnings(ws: string[]): void {
   const uniq = [...new Set(ws)];
   els.warnings.hidden = uniq.length === 0;
-  els.warnings.innerHTML = uniq.map((w) => `<div>${escapeHtml(w)}</div>`).join("");
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  els.warnings.innerHTML = uniq.map((w) => `<div>${esc(w)}</div>`).join("");
 }
 
 // ---------------------------------------------------------------- opening files
@@ -209,24 +205,24 @@ function renderFileInfo(fi: FileInfo): void {
   const levels = (c: ColumnInfo): string => {
     const l = c.categories ?? c.levels;
     if (!l) return c.kind === "string" ? "many distinct values" : "";
-    const shown = l.slice(0, 8).map(escapeHtml).join(", ");
+    const shown = l.slice(0, 8).map(esc).join(", ");
     return l.length > 8 ? `${shown}, … (${l.length})` : shown;
   };
   const rows = fi.obs
     .map(
       (c) =>
         c.error
-          ? `<tr class="unreadable"><td class="mono">${escapeHtml(c.name)}</td><td>unreadable</td><td colspan="2">${escapeHtml(c.error)}</td></tr>`
-          : `<tr><td class="mono">${escapeHtml(c.name)}</td><td>${kindLabel(c)}</td><td>${levels(c)}</td><td class="num">${c.nMissing || ""}</td></tr>`,
+          ? `<tr class="unreadable"><td class="mono">${esc(c.name)}</td><td>unreadable</td><td colspan="2">${esc(c.error)}</td></tr>`
+          : `<tr><td class="mono">${esc(c.name)}</td><td>${kindLabel(c)}</td><td>${levels(c)}</td><td class="num">${c.nMissing || ""}</td></tr>`,
     )
     .join("");
   const mat = fi.kind === "table" ? "long table (features are its numeric columns)" : fi.matrix ? `X: ${fi.matrix.encoding}, ${fi.matrix.dtype}` : "no X";
   els.fileInfo.innerHTML =
-    `<div class="shape"><strong data-testid="file-name">${escapeHtml(fi.name)}</strong>` +
+    `<div class="shape"><strong data-testid="file-name">${esc(fi.name)}</strong>` +
     `<span data-testid="shape">${fi.nObs.toLocaleString("en")} cells × ${fi.nVars.toLocaleString("en")} features</span>` +
-    `<span>${escapeHtml(mat)}</span>` +
-    `<span>layers: ${fi.layers.length ? fi.layers.map(escapeHtml).join(", ") : "none"}</span></div>` +
-    (fi.varHead.length ? `<div class="muted">var names: ${fi.varHead.map(escapeHtml).join(", ")}${fi.nVars > fi.varHead.length ? ", …" : ""}</div>` : "") +
+    `<span>${esc(mat)}</span>` +
+    `<span>layers: ${fi.layers.length ? fi.layers.map(esc).join(", ") : "none"}</span></div>` +
+    (fi.varHead.length ? `<div class="muted">var names: ${fi.varHead.map(esc).join(", ")}${fi.nVars > fi.varHead.length ? ", …" : ""}</div>` : "") +
     `<details ${fi.obs.length <= 12 ? "open" : ""}><summary>obs columns (${fi.obs.length})</summary>` +
     `<table class="obs" data-testid="obs-columns"><thead><tr><th>column</th><th>type</th><th>levels</th><th>missing</th></tr></thead><tbody>${rows}</tbody></table></details>`;
 }
@@ -266,7 +262,7 @@ function levelsOf(name: string): string[] {
 }
 
 /** The CLI has no default for --visits: baseline-like label first, else ordered categories, else first seen. */
-export function defaultVisits(levels: string[], ordered: boolean): [string, string] | null {
+function defaultVisits(levels: string[], ordered: boolean): [string, string] | null {
   if (levels.length < 2) return null;
   if (!ordered) {
     const base = levels.find((l) => BASELINE.test(l));
@@ -307,7 +303,7 @@ function refreshCovariates(): void {
     const id = `cov-${c.name}`;
     const lab = document.createElement("label");
     lab.className = "chip";
-    lab.innerHTML = `<input type="checkbox" name="covariate" id="${escapeHtml(id)}" value="${escapeHtml(c.name)}" ${checked.has(c.name) ? "checked" : ""}> ${escapeHtml(c.name)} <span class="muted">${c.kind}</span>`;
+    lab.innerHTML = `<input type="checkbox" name="covariate" id="${esc(id)}" value="${esc(c.name)}" ${checked.has(c.name) ? "checked" : ""}> ${esc(c.name)} <span class="muted">${c.kind}</span>`;
     box.appendChild(lab);
   }
   if (!box.children.length) box.innerHTML = `<span class="muted">no other obs columns</span>`;
@@ -590,7 +586,7 @@ function cell(r: Row, s: ColSpec): string {
     return `<td class="bool ${b ? "yes" : "no"}" data-col="${s.key}" data-value="${b}">${v === undefined ? "" : b ? "yes" : "no"}</td>`;
   }
   const t = String(v ?? "");
-  return `<td data-col="${s.key}" data-value="${escapeHtml(t)}"${s.key === "error" ? ` class="reason" title="${escapeHtml(t)}"` : ""}>${escapeHtml(t)}</td>`;
+  return `<td data-col="${s.key}" data-value="${esc(t)}"${s.key === "error" ? ` class="reason" title="${esc(t)}"` : ""}>${esc(t)}</td>`;
 }
 
 function renderTable(): void {
@@ -600,7 +596,7 @@ function renderTable(): void {
     .map((s) => {
       const on = s.key === state.sortKey;
       const arrow = on ? (state.sortDir > 0 ? "▲" : "▼") : "";
-      return `<th data-col="${s.key}" class="${NUMERIC.has(s.kind) ? "num" : ""}${on ? " sorted" : ""}" aria-sort="${on ? (state.sortDir > 0 ? "ascending" : "descending") : "none"}" tabindex="0">${escapeHtml(s.label)}<span class="arrow">${arrow}</span></th>`;
+      return `<th data-col="${s.key}" class="${NUMERIC.has(s.kind) ? "num" : ""}${on ? " sorted" : ""}" aria-sort="${on ? (state.sortDir > 0 ? "ascending" : "descending") : "none"}" tabindex="0">${esc(s.label)}<span class="arrow">${arrow}</span></th>`;
     })
     .join("");
   const body = shown.map((r) => `<tr>${state.spec.map((s) => cell(r, s)).join("")}</tr>`).join("");
