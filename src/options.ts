@@ -73,7 +73,7 @@ export const SCAN_OPTIONS = {
   /** Seed of the bootstrap's draws. @default 42 */
   seed: { flag: "seed", kind: "int", meta: "S", doc: "bootstrap seed", modes: ["fixed", "compare"] },
   /** Worker threads, 1 to 4 per core. @default every core (CLI, trialmix/parallel); 1 (didTableMixed) */
-  threads: { flag: "threads", kind: "int", meta: "N", min: 1, doc: `worker threads (1..${THREADS_PER_CORE} per core)`, defaultText: "all cores" },
+  threads: { flag: "threads", kind: "int", meta: "N", min: 1, doc: `worker threads, 1 to ${THREADS_PER_CORE} per core`, defaultText: "all cores" },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Kernel controls (lmerControl's part that trialmix exposes): library only. */

@@ -23,14 +23,16 @@ function defaultText(key: string, spec: OptionSpec): string {
   return typeof d === "string" || typeof d === "number" ? String(d) : "";
 }
 
-function optionLine(key: string, spec: OptionSpec): string {
+function optionLine(key: string, spec: OptionSpec, width: number): string {
   const d = spec.kind === "flag" ? "" : defaultText(key, spec);
   const modes = spec.modes && spec.modes.length < 3 ? ` [${spec.modes.join(", ")}]` : "";
-  return `  ${flagText(spec).padEnd(30)} ${spec.doc}${d ? ` (default ${d})` : ""}${modes}`;
+  return `  ${flagText(spec).padEnd(width)} ${spec.doc}${d ? ` (default ${d})` : ""}${modes}`;
 }
 
 /** The whole usage text. */
 export function usage(): string {
+  const flags = [...Object.entries(SCAN_OPTIONS), ...Object.entries(CLI_FLAGS).filter(([k]) => k !== "help")] as [string, OptionSpec][];
+  const width = Math.max(...flags.map(([, s]) => flagText(s).length));
   return [
     "usage: trialmix <command> INPUT [options]",
     "",
@@ -39,10 +41,7 @@ export function usage(): string {
     "",
     "INPUT is an .h5ad file or a .csv/.tsv long table.",
     "options:",
-    ...Object.entries(SCAN_OPTIONS).map(([k, s]) => optionLine(k, s)),
-    ...Object.entries(CLI_FLAGS)
-      .filter(([k]) => k !== "help")
-      .map(([k, s]) => optionLine(k, s)),
+    ...flags.map(([k, s]) => optionLine(k, s, width)),
     "  -h, --help",
   ].join("\n");
 }
