@@ -3,7 +3,7 @@
 // partial set once and returns them with the defaults applied; the library (ScanOptions), the
 // command line (flags, usage text, "did you mean"), the page's controls and the docs read from here.
 // No node: imports: this module is also bundled for browsers.
-import { AGG_FUNCS, type AggFunc } from "./frame/aggregate.js";
+import { AGG_FUNCS } from "./frame/aggregate.js";
 import { TrialmixInputError } from "./errors.js";
 import { MAX_N_BOOT, THREADS_PER_CORE } from "./output/columns.js";
 
@@ -138,7 +138,7 @@ export type KernelOptionValues = { [K in keyof KernelSpecs]?: OptionValue<Kernel
 
 type Defaulted = keyof typeof DEFAULTS & keyof ScanOptionValues;
 /** Scan options after checkOptions: the defaults applied. */
-export type CheckedScanOptions = Omit<ScanOptionValues, Defaulted> & { [K in Defaulted]-?: NonNullable<ScanOptionValues[K]> } & { agg: AggFunc };
+export type CheckedScanOptions = Omit<ScanOptionValues, Defaulted> & { [K in Defaulted]-?: NonNullable<ScanOptionValues[K]> };
 
 /** Where the values came from: the command line names flags (`--n-boot`), the library its keys (`nBoot (--n-boot)`). */
 export interface CheckContext {
