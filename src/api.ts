@@ -8,35 +8,20 @@ import { fitMixedTable, type MixedOptions, type MixedTable, type Progress } from
 import { fitFixedTable, type FixedRow } from "./models/fixed.js";
 import { mergeFixedMixed, type CompareRow } from "./models/compare.js";
 import { TrialmixInputError } from "./errors.js";
+import { checkOptions, type CheckedScanOptions, type ScanOptionValues } from "./options.js";
 import type { AnalysisFrame } from "./types.js";
 
-export interface ScanOptions {
-  // the design (defaults: participant_id, visit, arm, Treated, Control)
-  participant?: string;
-  visit?: string;
-  arm?: string;
-  treated?: string;
-  control?: string;
-  celltype?: string;
-  crossover?: string;
-  design?: TrialDesign; // overrides the column fields above
-  visits: [string, string];
-  // the frame
-  features?: string[];
-  layer?: string;
-  aggregate?: "participant_visit" | "cell";
-  agg?: "mean" | "median" | "pct_pos";
-  covariates?: string[];
-  includeCrossovers?: boolean;
-  // the models
-  standardize?: boolean;
-  randomSlope?: boolean; // mixed only
-  useBootstrap?: boolean; // fixed only
-  nBoot?: number;
-  seed?: number;
-  threads?: number;
+/**
+ * The options of a scan: those of src/options.ts (every one documented there, with its default)
+ * plus a ready-made design and a progress callback.
+ */
+export type ScanOptions = ScanOptionValues & {
+  design?: TrialDesign; // overrides the column fields (participant ... crossover)
   onProgress?: Progress;
-}
+};
+
+/** Scan options after checkOptions (checked once, the defaults applied); a checked object passes checkOptions as it is. */
+export type CheckedOptions = Omit<ScanOptions, keyof CheckedScanOptions> & CheckedScanOptions;
 
 export type DataInput = string | Uint8Array | ArrayBuffer | FrameSource | AnalysisFrame;
 
@@ -52,7 +37,8 @@ export function openInput(input: string | Uint8Array | ArrayBuffer): FrameSource
   return openSource(input);
 }
 
-export function designOf(opts: ScanOptions): TrialDesign {
+export function designOf(options: ScanOptions): TrialDesign {
+  const opts = checkOptions(options);
   return (
     opts.design ??
     makeDesign({
@@ -68,7 +54,8 @@ export function designOf(opts: ScanOptions): TrialDesign {
 }
 
 /** The analysis frame of a scan (subset, extract, aggregate, pair). */
-export function frameOf(data: DataInput, opts: ScanOptions, byCelltype = false): AnalysisFrame {
+export function frameOf(data: DataInput, options: ScanOptions, byCelltype = false): AnalysisFrame {
+  const opts = checkOptions(options);
   if (isFrame(data)) return data;
   const source = typeof data === "string" || data instanceof Uint8Array || data instanceof ArrayBuffer ? openInput(data) : data;
   const own = source !== data;
@@ -89,7 +76,8 @@ export function frameOf(data: DataInput, opts: ScanOptions, byCelltype = false):
 }
 
 /** The mixed-model options of a scan. */
-export function mixedOptions(opts: ScanOptions): MixedOptions {
+export function mixedOptions(options: ScanOptions): MixedOptions {
+  const opts = checkOptions(options);
   return {
     visits: opts.visits,
     treated: designOf(opts).treated,
@@ -100,7 +88,8 @@ export function mixedOptions(opts: ScanOptions): MixedOptions {
 }
 
 /** did_table_mixed (one thread; see parallel.ts for worker threads). */
-export function didTableMixed(data: DataInput, opts: ScanOptions): MixedTable {
+export function didTableMixed(data: DataInput, options: ScanOptions): MixedTable {
+  const opts = checkOptions(options);
   const frame = frameOf(data, opts);
   return withFrameWarnings(frame, fitMixedTable(frame, mixedOptions(opts), opts.onProgress));
 }
@@ -110,8 +99,9 @@ export interface FixedTable {
   warnings: string[];
 }
 
-/** did_table (fixed effects, FIXED.md); stratified by cell type when a celltype column is given. */
-export function didTable(data: DataInput, opts: ScanOptions): FixedTable {
+/** did_table (fixed effects, docs/FIXED.md); stratified by cell type when a celltype column is given. */
+export function didTable(data: DataInput, options: ScanOptions): FixedTable {
+  const opts = checkOptions(options);
   const design = designOf(opts);
   const frame = frameOf(data, opts, design.celltype !== undefined);
   const t = fitFixedTable(frame, {
@@ -147,15 +137,15 @@ export function compareFixedVsMixed(data: DataInput, opts: ScanOptions): Compare
 }
 
 /** The comparison is one table per feature: no cell-type strata in its fixed half. */
-export function compareOptions(opts: ScanOptions): ScanOptions {
-  return { ...opts, design: new TrialDesign({ ...designOf(opts), celltype: undefined }) };
+export function compareOptions(opts: ScanOptions): CheckedOptions {
+  return checkOptions({ ...opts, design: new TrialDesign({ ...designOf(opts), celltype: undefined }) });
 }
 
 export function mergeTables(fixed: FixedTable, mixed: MixedTable): CompareTable {
   return { rows: mergeFixedMixed(fixed.rows, mixed.rows), warnings: [...new Set([...fixed.warnings, ...mixed.warnings])] };
 }
 
-/** `trialmix inspect`: text for people, or the JSON object of API.md. */
+/** `trialmix inspect`: text for people, or the JSON object of docs/API.md. */
 export function inspectInput(path: string, json: boolean): string {
   const ext = (/\.[^./\\]*$/.exec(path)?.[0] ?? "").toLowerCase(); // no node:path: api.ts is also bundled for browsers
   if (ext !== ".h5ad" && ext !== ".h5") throw new TrialmixInputError(`inspect reads .h5ad files; got '${path}'`);

@@ -1,11 +1,15 @@
-// The library entry (package exports["."]): the public names of API.md and their types.
+// The library entry (package exports["."]): the public names of docs/API.md and their types.
 export { fitLmm } from "./lmm.js";
 export type { LmmInput, LmmFit } from "./lmm.js";
 export { fitBatch, initKernel, responseBuffer, kernelTolerances, reasonText, MAX_RANDOM_EFFECTS } from "./kernel.js";
 export { didMixed, fitMixedTable } from "./models/mixed.js";
 export type { DidMixedOptions, DidMixedResult, MixedOptions, MixedRow, MixedTable, LongTable } from "./models/mixed.js";
 export { didTableMixed, didTable, compareFixedVsMixed, frameOf, openInput } from "./api.js";
-export type { ScanOptions, DataInput, FixedTable, CompareTable } from "./api.js";
+export type { ScanOptions, CheckedOptions, DataInput, FixedTable, CompareTable } from "./api.js";
+export { checkOptions, checkKernelOptions, SCAN_OPTIONS, KERNEL_OPTIONS, DEFAULTS } from "./options.js";
+export type { OptionSpec, OptionKind, ScanOptionValues, KernelOptionValues, CheckedScanOptions, CheckContext } from "./options.js";
+export { MODES, runMode } from "./modes.js";
+export type { ScanRunner, ModeEntry, ModeResult } from "./modes.js";
 export { fitFixedTable, FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "./models/fixed.js";
 export type { FixedRow, FixedOptions } from "./models/fixed.js";
 export { mergeFixedMixed } from "./models/compare.js";
@@ -21,5 +25,7 @@ export type { TrialDesignSpec } from "./frame/design.js";
 export { applyFdr } from "./stats/fdr.js";
 export { normalTwoSided, tTwoSided } from "./stats/dist.js";
 export { TrialmixInputError, H5adError, TrialmixRunError, isOutOfMemory } from "./errors.js";
-export { mixedColumns, COMPARE_COLUMNS } from "./output/columns.js";
+export { COMPARE_COLUMNS } from "./output/columns.js";
+export { columnNames, columns, mixedColumns, nanRow, errorOf, withErrors } from "./output/schema.js";
+export type { Mode, Column, CellKind, TableShape } from "./output/schema.js";
 export type { AnalysisFrame, Covariate, FeatureValues, BatchDesign, BatchFit, KernelOptions, OptSummary } from "./types.js";

@@ -1,4 +1,5 @@
 // Shared data types between the modules. No logic here.
+import type { KernelOptionValues } from "./options.js";
 
 /** A covariate column of the analysis frame: numeric as is, text as categorical. */
 export type Covariate =
@@ -7,7 +8,7 @@ export type Covariate =
 
 /**
  * The analysis table one DiD scan sees: one row per participant-visit (aggregated) or per cell.
- * Built by frame.ts (subset, extract, aggregate, pair); feature values are raw (not standardised).
+ * Built by src/frame/build.ts (subset, extract, aggregate, pair); feature values are raw (not standardised).
  */
 export interface AnalysisFrame {
   unit: "participant_visit" | "cell";
@@ -33,10 +34,8 @@ export interface BatchDesign {
   G: number; // number of groups
 }
 
-export interface KernelOptions {
-  reml?: boolean; // default true
-  covariance?: "unstructured" | "diagonal"; // default "unstructured"
-}
+/** reml (default true) and covariance (default "unstructured"): declared with their defaults in src/options.ts. */
+export type KernelOptions = KernelOptionValues;
 
 /** How a fit got where it is (after MixedModels.jl's OptSummary), with the tolerances it used. */
 export interface OptSummary {

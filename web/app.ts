@@ -2,7 +2,10 @@
 // design, run a fixed / mixed / compare scan in a Web Worker, browse the results (sortable,
 // filterable table, volcano and forest / scatter plots) and download them (CSV, SVG).
 import { formatDelimited } from "../src/io/csv.js";
-import { volcanoSvg, forestSvg, scatterSvg, fmtNum, type VolcanoPoint, type ForestRow } from "./plots.js";
+import { DEFAULTS, SCAN_OPTIONS } from "../src/options.js";
+import { columnsNamed, type CellKind, type Column } from "../src/output/schema.js";
+import { applyFdr } from "../src/stats/fdr.js";
+import { volcanoSvg, forestSvg, scatterSvg, fmtNum, esc, type VolcanoPoint, type ForestRow } from "./plots.js";
 import type { ColumnInfo, FileInfo, FromWorker, Mode, RunOptions, ToWorker } from "./protocol.js";
 
 type Row = Record<string, unknown>;
@@ -141,11 +144,7 @@ function clearError(): void {
 function showWarnings(ws: string[]): void {
   const uniq = [...new Set(ws)];
   els.warnings.hidden = uniq.length === 0;
-  els.warnings.innerHTML = uniq.map((w) => `<div>${escapeHtml(w)}</div>`).join("");
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  els.warnings.innerHTML = uniq.map((w) => `<div>${esc(w)}</div>`).join("");
 }
 
 // ---------------------------------------------------------------- opening files
@@ -206,31 +205,30 @@ function renderFileInfo(fi: FileInfo): void {
   const levels = (c: ColumnInfo): string => {
     const l = c.categories ?? c.levels;
     if (!l) return c.kind === "string" ? "many distinct values" : "";
-    const shown = l.slice(0, 8).map(escapeHtml).join(", ");
+    const shown = l.slice(0, 8).map(esc).join(", ");
     return l.length > 8 ? `${shown}, … (${l.length})` : shown;
   };
   const rows = fi.obs
     .map(
       (c) =>
         c.error
-          ? `<tr class="unreadable"><td class="mono">${escapeHtml(c.name)}</td><td>unreadable</td><td colspan="2">${escapeHtml(c.error)}</td></tr>`
-          : `<tr><td class="mono">${escapeHtml(c.name)}</td><td>${kindLabel(c)}</td><td>${levels(c)}</td><td class="num">${c.nMissing || ""}</td></tr>`,
+          ? `<tr class="unreadable"><td class="mono">${esc(c.name)}</td><td>unreadable</td><td colspan="2">${esc(c.error)}</td></tr>`
+          : `<tr><td class="mono">${esc(c.name)}</td><td>${kindLabel(c)}</td><td>${levels(c)}</td><td class="num">${c.nMissing || ""}</td></tr>`,
     )
     .join("");
   const mat = fi.kind === "table" ? "long table (features are its numeric columns)" : fi.matrix ? `X: ${fi.matrix.encoding}, ${fi.matrix.dtype}` : "no X";
   els.fileInfo.innerHTML =
-    `<div class="shape"><strong data-testid="file-name">${escapeHtml(fi.name)}</strong>` +
+    `<div class="shape"><strong data-testid="file-name">${esc(fi.name)}</strong>` +
     `<span data-testid="shape">${fi.nObs.toLocaleString("en")} cells × ${fi.nVars.toLocaleString("en")} features</span>` +
-    `<span>${escapeHtml(mat)}</span>` +
-    `<span>layers: ${fi.layers.length ? fi.layers.map(escapeHtml).join(", ") : "none"}</span></div>` +
-    (fi.varHead.length ? `<div class="muted">var names: ${fi.varHead.map(escapeHtml).join(", ")}${fi.nVars > fi.varHead.length ? ", …" : ""}</div>` : "") +
+    `<span>${esc(mat)}</span>` +
+    `<span>layers: ${fi.layers.length ? fi.layers.map(esc).join(", ") : "none"}</span></div>` +
+    (fi.varHead.length ? `<div class="muted">var names: ${fi.varHead.map(esc).join(", ")}${fi.nVars > fi.varHead.length ? ", …" : ""}</div>` : "") +
     `<details ${fi.obs.length <= 12 ? "open" : ""}><summary>obs columns (${fi.obs.length})</summary>` +
     `<table class="obs" data-testid="obs-columns"><thead><tr><th>column</th><th>type</th><th>levels</th><th>missing</th></tr></thead><tbody>${rows}</tbody></table></details>`;
 }
 
 // ---------------------------------------------------------------- controls
 
-const DEFAULTS = { participant: "participant_id", visit: "visit", arm: "arm", treated: "Treated", control: "Control" };
 const BASELINE = /^(pre|baseline|base|screen|screening|before|bl|v0|visit ?0|day ?0|d0|week ?0|w0|t0|month ?0|m0|c1d1)\b|^pre[-_ ]?/i;
 
 function field<T extends HTMLElement = HTMLSelectElement>(name: string): T {
@@ -264,7 +262,7 @@ function levelsOf(name: string): string[] {
 }
 
 /** The CLI has no default for --visits: baseline-like label first, else ordered categories, else first seen. */
-export function defaultVisits(levels: string[], ordered: boolean): [string, string] | null {
+function defaultVisits(levels: string[], ordered: boolean): [string, string] | null {
   if (levels.length < 2) return null;
   if (!ordered) {
     const base = levels.find((l) => BASELINE.test(l));
@@ -305,7 +303,7 @@ function refreshCovariates(): void {
     const id = `cov-${c.name}`;
     const lab = document.createElement("label");
     lab.className = "chip";
-    lab.innerHTML = `<input type="checkbox" name="covariate" id="${escapeHtml(id)}" value="${escapeHtml(c.name)}" ${checked.has(c.name) ? "checked" : ""}> ${escapeHtml(c.name)} <span class="muted">${c.kind}</span>`;
+    lab.innerHTML = `<input type="checkbox" name="covariate" id="${esc(id)}" value="${esc(c.name)}" ${checked.has(c.name) ? "checked" : ""}> ${esc(c.name)} <span class="muted">${c.kind}</span>`;
     box.appendChild(lab);
   }
   if (!box.children.length) box.innerHTML = `<span class="muted">no other obs columns</span>`;
@@ -342,6 +340,21 @@ field("visit").addEventListener("change", () => {
   refreshCovariates();
 });
 for (const k of ["participant", "celltype", "crossover"]) field(k).addEventListener("change", refreshCovariates);
+
+/** How the page names the choices of an option (a choice without a label shows its value). */
+const CHOICE_LABELS: Record<string, string> = { participant_visit: "participant × visit", cell: "cell", mean: "mean", median: "median", pct_pos: "% positive" };
+
+/** The choices and defaults the options declare (src/options.ts): the unit of analysis, the aggregation, the check boxes. */
+function initControls(): void {
+  for (const key of ["aggregate", "agg"] as const) {
+    const sel = field(key);
+    sel.innerHTML = "";
+    for (const v of SCAN_OPTIONS[key].values) sel.add(new Option(CHOICE_LABELS[v] ?? v, v, false, v === DEFAULTS[key]));
+    sel.value = DEFAULTS[key];
+  }
+  for (const key of ["standardize", "randomSlope", "includeCrossovers"] as const) field<HTMLInputElement>(key).checked = DEFAULTS[key];
+}
+initControls();
 
 /** Fit workers by default: one per core, at most 8 (as defaultWebThreads() in the library); at most 4 per core (maxWebThreads()). */
 const DEFAULT_THREADS = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
@@ -440,45 +453,15 @@ els.cancel.addEventListener("click", () => {
 
 // ---------------------------------------------------------------- results
 
-interface ColSpec {
-  key: string;
-  label: string;
-  kind: "text" | "num" | "bool";
-}
+/** A column of the page's table: the schema's columns that have a page label (src/output/schema.ts). */
+type ColSpec = Column & { label: string };
 
-const TABLES: Record<Mode, ColSpec[]> = {
-  mixed: [
-    { key: "feature", label: "feature", kind: "text" },
-    { key: "beta_DiD", label: "beta", kind: "num" },
-    { key: "se_DiD", label: "se", kind: "num" },
-    { key: "p_DiD", label: "p", kind: "num" },
-    { key: "FDR_DiD", label: "FDR", kind: "num" },
-    { key: "icc", label: "ICC", kind: "num" },
-    { key: "converged", label: "converged", kind: "bool" },
-    { key: "error", label: "reason / error", kind: "text" },
-  ],
-  fixed: [
-    { key: "feature", label: "feature", kind: "text" },
-    { key: "beta_DiD", label: "beta", kind: "num" },
-    { key: "se_DiD", label: "se", kind: "num" },
-    { key: "p_DiD", label: "p", kind: "num" },
-    { key: "FDR_DiD", label: "FDR", kind: "num" },
-    { key: "n_units", label: "units", kind: "num" },
-    { key: "cov_type_used", label: "SE type", kind: "text" },
-  ],
-  compare: [
-    { key: "feature", label: "feature", kind: "text" },
-    { key: "beta_fixed", label: "beta fixed", kind: "num" },
-    { key: "se_fixed", label: "se fixed", kind: "num" },
-    { key: "p_fixed", label: "p fixed", kind: "num" },
-    { key: "beta_mixed", label: "beta mixed", kind: "num" },
-    { key: "se_mixed", label: "se mixed", kind: "num" },
-    { key: "p_mixed", label: "p mixed", kind: "num" },
-    { key: "icc", label: "ICC", kind: "num" },
-    { key: "beta_diff", label: "beta diff", kind: "num" },
-    { key: "agreement", label: "agree", kind: "bool" },
-  ],
-};
+const NUMERIC: ReadonlySet<CellKind> = new Set(["num", "p", "count"]);
+
+/** The page's columns of a table, in the table's (the CLI's) order. */
+function pageColumns(columns: string[]): ColSpec[] {
+  return columnsNamed(columns).filter((c): c is ColSpec => c.label !== undefined);
+}
 
 const PAGE = 500;
 
@@ -503,9 +486,7 @@ function showResults(mode: Mode, rows: Row[], columns: string[], ms: number, thr
   state.mode = mode;
   state.rows = rows;
   state.columns = columns;
-  state.spec = TABLES[mode].slice();
-  if (mode === "fixed" && rows.some((r) => r.celltype !== undefined)) state.spec.splice(1, 0, { key: "celltype", label: "cell type", kind: "text" });
-  if (mode === "mixed" && rows.some((r) => typeof r.var_slope === "number")) state.spec.splice(6, 0, { key: "var_slope", label: "slope var", kind: "num" });
+  state.spec = pageColumns(columns);
   state.sortKey = pKey(mode);
   state.sortDir = 1;
   state.showAll = false;
@@ -534,7 +515,7 @@ function renderPlots(): void {
   if (state.mode === "compare") {
     const pts: VolcanoPoint[] = rows.map((r) => ({ feature: String(r.feature), beta: num(r, "beta_mixed"), p: num(r, "p_mixed"), fdr: NaN }));
     // compare rows carry no FDR: BH over the mixed p-values, as the mixed table would give
-    const fdr = bh(pts.map((d) => d.p));
+    const fdr = applyFdr(pts.map((d) => d.p));
     pts.forEach((d, i) => (d.fdr = fdr[i]));
     state.svgA = volcanoSvg(pts, { title: "Volcano (mixed model)", xLabel: "beta_mixed (DiD effect)" });
     state.svgB = scatterSvg(
@@ -564,20 +545,8 @@ function renderPlots(): void {
   els.plotB.innerHTML = state.svgB;
 }
 
-function bh(p: number[]): number[] {
-  const idx = p.map((v, i) => [v, i] as const).filter(([v]) => Number.isFinite(v)).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(p.length).fill(NaN);
-  const m = idx.length;
-  let run = 1;
-  for (let k = m - 1; k >= 0; k--) {
-    run = Math.min(run, (idx[k][0] * m) / (k + 1));
-    out[idx[k][1]] = run;
-  }
-  return out;
-}
-
-function cmp(a: unknown, b: unknown, kind: ColSpec["kind"]): number {
-  if (kind === "num") {
+function cmp(a: unknown, b: unknown, kind: CellKind): number {
+  if (NUMERIC.has(kind)) {
     const x = typeof a === "number" ? a : NaN;
     const y = typeof b === "number" ? b : NaN;
     if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 2; // NaN last in both directions (see sortRows)
@@ -607,9 +576,9 @@ function sortedFiltered(): Row[] {
 
 function cell(r: Row, s: ColSpec): string {
   const v = r[s.key];
-  if (s.kind === "num") {
+  if (NUMERIC.has(s.kind)) {
     const x = typeof v === "number" ? v : NaN;
-    const shown = s.key.startsWith("p_") || s.key.startsWith("FDR") ? fmtNum(x, 3) : s.key === "n_units" ? String(x) : fmtNum(x, 4);
+    const shown = s.kind === "p" ? fmtNum(x, 3) : s.kind === "count" ? String(x) : fmtNum(x, 4);
     return `<td class="num" data-col="${s.key}" data-value="${Number.isNaN(x) ? "" : String(x)}">${Number.isNaN(x) ? '<span class="na">NA</span>' : shown}</td>`;
   }
   if (s.kind === "bool") {
@@ -617,7 +586,7 @@ function cell(r: Row, s: ColSpec): string {
     return `<td class="bool ${b ? "yes" : "no"}" data-col="${s.key}" data-value="${b}">${v === undefined ? "" : b ? "yes" : "no"}</td>`;
   }
   const t = String(v ?? "");
-  return `<td data-col="${s.key}" data-value="${escapeHtml(t)}"${s.key === "error" ? ` class="reason" title="${escapeHtml(t)}"` : ""}>${escapeHtml(t)}</td>`;
+  return `<td data-col="${s.key}" data-value="${esc(t)}"${s.key === "error" ? ` class="reason" title="${esc(t)}"` : ""}>${esc(t)}</td>`;
 }
 
 function renderTable(): void {
@@ -627,7 +596,7 @@ function renderTable(): void {
     .map((s) => {
       const on = s.key === state.sortKey;
       const arrow = on ? (state.sortDir > 0 ? "▲" : "▼") : "";
-      return `<th data-col="${s.key}" class="${s.kind === "num" ? "num" : ""}${on ? " sorted" : ""}" aria-sort="${on ? (state.sortDir > 0 ? "ascending" : "descending") : "none"}" tabindex="0">${escapeHtml(s.label)}<span class="arrow">${arrow}</span></th>`;
+      return `<th data-col="${s.key}" class="${NUMERIC.has(s.kind) ? "num" : ""}${on ? " sorted" : ""}" aria-sort="${on ? (state.sortDir > 0 ? "ascending" : "descending") : "none"}" tabindex="0">${esc(s.label)}<span class="arrow">${arrow}</span></th>`;
     })
     .join("");
   const body = shown.map((r) => `<tr>${state.spec.map((s) => cell(r, s)).join("")}</tr>`).join("");
@@ -642,7 +611,9 @@ els.table.addEventListener("click", (e) => {
   if (state.sortKey === th.dataset.col) state.sortDir = -state.sortDir;
   else {
     state.sortKey = th.dataset.col;
-    state.sortDir = th.classList.contains("num") && !/^(p_|FDR)/.test(th.dataset.col) && th.dataset.col !== "se_DiD" ? -1 : 1;
+    // estimates and counts largest first; p-values, FDR and the DiD's se smallest first
+    const kind = state.spec.find((s) => s.key === th.dataset.col)?.kind;
+    state.sortDir = (kind === "num" || kind === "count") && th.dataset.col !== "se_DiD" ? -1 : 1;
   }
   renderTable();
 });

@@ -31,6 +31,7 @@ const NS = "#9ca3af";
 const AXIS = "#374151";
 const GRID = "#e5e7eb";
 
+/** Text made safe inside HTML and SVG markup (the page's tables use it too). */
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }
@@ -45,7 +46,7 @@ export function fmtNum(x: number, digits = 3): string {
 }
 
 /** About `count` round ticks covering [lo, hi]. */
-export function ticks(lo: number, hi: number, count = 6): number[] {
+function ticks(lo: number, hi: number, count = 6): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));

@@ -7,17 +7,16 @@ import {
   initTrialmix,
   openDataFile,
   didTableMixedInWorkers,
-  didTable,
   compareFixedVsMixedInWorkers,
   WebFitPool,
-  mixedColumns,
-  COMPARE_COLUMNS,
+  checkOptions,
+  runMode,
   type DataSource,
   type ScanOptions,
+  type ScanRunner,
 } from "../src/browser.js";
-import { fixedColumns } from "../src/models/fixed.js";
 import { isOutOfMemory } from "../src/errors.js";
-import type { ColumnInfo, FileInfo, FromWorker, ToWorker } from "./protocol.js";
+import type { ColumnInfo, FileInfo, FromWorker, Mode, ToWorker } from "./protocol.js";
 
 const post = (m: FromWorker): void => (self as unknown as { postMessage(m: FromWorker): void }).postMessage(m);
 
@@ -98,31 +97,25 @@ async function open(file: File): Promise<void> {
   post({ type: "opened", info: describe(src, file.name, kind, performance.now() - t0, mounted) });
 }
 
-async function run(id: number, mode: "mixed" | "fixed" | "compare", opts: ScanOptions): Promise<void> {
+/** Where the mixed fits run: `threads` Web Workers of the kept pool, or this worker for one. */
+function runnerFor(threads: number, pool: WebFitPool | null): ScanRunner {
+  const w = { threads, pool: pool ?? undefined };
+  return { mixed: (data, opts) => didTableMixedInWorkers(data, opts, w), compare: (data, opts) => compareFixedVsMixedInWorkers(data, opts, w) };
+}
+
+async function run(id: number, mode: Mode, given: ScanOptions): Promise<void> {
   if (!source) throw new Error("no file is open");
-  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+  const opts = checkOptions(given);
+  const threads = mode === "fixed" ? 1 : (opts.threads ?? 1);
   const progress = (phase: string, done: number, total: number) => post({ type: "progress", id, phase, done, total });
   progress("reading the matrix and aggregating", 0, 0);
-  const fitting = mode !== "fixed" && threads > 1 ? `fitting on ${threads} workers` : "fitting";
+  const fitting = threads > 1 ? `fitting on ${threads} workers` : "fitting";
   opts.onProgress = (done, total) => progress(fitting, done, total);
   const t0 = performance.now();
-  if (mode === "fixed") {
-    const t = didTable(source, opts);
-    const ms = performance.now() - t0;
-    post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: fixedColumns(t.rows), warnings: t.warnings, ms, threads: 1 });
-    return;
-  }
   const p = poolFor(threads);
   try {
-    if (mode === "mixed") {
-      const t = await didTableMixedInWorkers(source, opts, { threads, pool: p ?? undefined });
-      const ms = performance.now() - t0;
-      post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: mixedColumns(opts.randomSlope ?? false), warnings: t.warnings, ms, threads });
-    } else {
-      const t = await compareFixedVsMixedInWorkers(source, opts, { threads, pool: p ?? undefined });
-      const ms = performance.now() - t0;
-      post({ type: "result", id, mode, rows: t.rows as unknown as Record<string, unknown>[], columns: [...COMPARE_COLUMNS], warnings: t.warnings, ms, threads });
-    }
+    const t = await runMode(mode, source, opts, runnerFor(threads, p));
+    post({ type: "result", id, mode, rows: t.rows, columns: t.columns, warnings: t.warnings, ms: performance.now() - t0, threads });
   } catch (e) {
     // a worker that failed may be left mid-block: start a fresh pool next time
     if (p && /fit worker/.test((e as Error)?.message ?? "")) {

@@ -1,63 +1,15 @@
-// Output column names and the numbers of the statistics, kept in one place.
+// The numbers of the statistics and of the scans, kept in one place; and the seed's column lists,
+// taken from the row schema (schema.ts).
+import { columnNames } from "./schema.js";
 
-/** `trialmix mixed`: the seed's columns in order, then the extensions (API.md "Output columns"). */
-export const MIXED_SEED_COLUMNS = [
-  "feature",
-  "beta_DiD",
-  "se_DiD",
-  "p_DiD",
-  "FDR_DiD",
-  "ci_lower",
-  "ci_upper",
-  "var_participant",
-  "var_residual",
-  "icc",
-  "n_units",
-  "converged",
-] as const;
-export const MIXED_EXTRA_COLUMNS = ["df_DiD", "p_DiD_satterthwaite", "logLik", "singular", "error"] as const;
+/** The seed package's did_table columns (docs/FIXED.md), without / with the wild bootstrap: the fixed table less `error`. */
+export const FIXED_COLUMNS = columnNames("fixed").filter((k) => k !== "error");
+export const FIXED_BOOT_COLUMNS = columnNames("fixed", { bootstrap: true }).filter((k) => k !== "error");
 
-export function mixedColumns(randomSlope: boolean): string[] {
-  return [...MIXED_SEED_COLUMNS, ...(randomSlope ? ["var_slope"] : []), ...MIXED_EXTRA_COLUMNS];
-}
+/** The seed's compare_fixed_vs_mixed columns: the compare table less `error`. */
+export const COMPARE_COLUMNS = columnNames("compare").filter((k) => k !== "error");
 
-/** `trialmix fixed`: the seed package's did_table (FIXED.md), without / with the wild bootstrap. */
-export const FIXED_COLUMNS = [
-  "feature",
-  "beta_DiD",
-  "se_DiD",
-  "p_DiD",
-  "beta_time",
-  "p_time",
-  "n_units",
-  "resid_sd",
-  "cov_type_used",
-  "FDR_DiD",
-] as const;
-export const FIXED_BOOT_COLUMNS = [
-  ...FIXED_COLUMNS.slice(0, -1),
-  "p_DiD_boot",
-  "se_DiD_boot",
-  "ci_lo_boot",
-  "ci_hi_boot",
-  "FDR_DiD",
-] as const;
-
-/** `trialmix compare` (the seed's compare_fixed_vs_mixed). */
-export const COMPARE_COLUMNS = [
-  "feature",
-  "beta_fixed",
-  "se_fixed",
-  "p_fixed",
-  "beta_mixed",
-  "se_mixed",
-  "p_mixed",
-  "icc",
-  "beta_diff",
-  "agreement",
-] as const;
-
-/** Standardisation thresholds: the seed's mixed path uses 1e-12, its fixed path 1e-8 (FIXED.md). */
+/** Standardisation thresholds: the seed's mixed path uses 1e-12, its fixed path 1e-8 (docs/FIXED.md). */
 export const MIXED_MIN_SD = 1e-12;
 export const FIXED_MIN_SD = 1e-8;
 

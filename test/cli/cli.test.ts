@@ -5,13 +5,12 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseDelimited, parseNumber } from "../src/io/csv.js";
-import { mixedColumns, COMPARE_COLUMNS } from "../src/output/columns.js";
-import { FIXED_COLUMNS } from "../src/models/fixed.js";
-import { checkAgainstRefs, type MixedLike } from "./helpers/check.js";
-import { readRef, num, relClose, FIXTURES } from "./helpers/refs.js";
+import { parseDelimited, parseNumber } from "../../src/io/csv.js";
+import { columnNames } from "../../src/output/schema.js";
+import { checkAgainstRefs, type MixedLike } from "../helpers/check.js";
+import { readRef, num, relClose, FIXTURES } from "../helpers/refs.js";
 
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "trialmix-cli-"));
 
 function run(args: string[]): { status: number; stdout: string; stderr: string } {
@@ -51,7 +50,7 @@ describe("trialmix mixed reproduces lme4 on every reference", () => {
       expect(r.stderr).toMatch(/trialmix mixed: \d+ features/);
       expect(r.status, r.stderr).toBe(0);
       const t = table(readFileSync(out, "utf8"));
-      expect(t.header).toEqual(mixedColumns(c.slope));
+      expect(t.header).toEqual(columnNames("mixed", { randomSlope: c.slope }));
       const rows: MixedLike[] = t.rows.map((x) => ({
         feature: x.feature,
         beta_DiD: parseNumber(x.beta_DiD),
@@ -76,7 +75,7 @@ describe("trialmix fixed reproduces the fixed-effects references", () => {
       const r = run(["fixed", FIXTURES + c.file, "--visits", "Pre,Post", "--features-file", featuresFile(c.ref), ...args, "--quiet"]);
       expect(r.status, r.stderr).toBe(0);
       const t = table(r.stdout);
-      expect(t.header).toEqual([...FIXED_COLUMNS]);
+      expect(t.header).toEqual(columnNames("fixed"));
       const ours = new Map(t.rows.map((x) => [x.feature, x]));
       const ref = readRef(`ref/${c.ref}.fixed.csv`);
       expect(t.rows.length).toBe(ref.length);
@@ -97,7 +96,7 @@ describe("trialmix compare, inspect, example and errors", () => {
     const r = run(["compare", FIXTURES + "basic.h5ad", "--visits", "Pre,Post", "--out", out]);
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>[];
-    expect(Object.keys(rows[0])).toEqual([...COMPARE_COLUMNS]);
+    expect(Object.keys(rows[0])).toEqual(columnNames("compare"));
     expect(rows.length).toBe(150);
     const fixed = new Map(readRef("ref/basic.fixed.csv").map((x) => [x.feature, x]));
     const lme = new Map(readRef("ref/basic.lme4.csv").map((x) => [x.feature, x]));
@@ -125,9 +124,9 @@ describe("trialmix compare, inspect, example and errors", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/top features by mixed-model DiD p-value/);
     const mixed = table(readFileSync(join(dir, "example.mixed.csv"), "utf8"));
-    expect(mixed.header).toEqual(mixedColumns(false));
+    expect(mixed.header).toEqual(columnNames("mixed"));
     expect(mixed.rows.length).toBe(300);
-    expect(table(readFileSync(join(dir, "example.compare.csv"), "utf8")).header).toEqual([...COMPARE_COLUMNS]);
+    expect(table(readFileSync(join(dir, "example.compare.csv"), "utf8")).header).toEqual(columnNames("compare"));
   });
 
   it("a real trial as a long CSV through --no-standardize matches lme4 (MASS::anorexia, FT vs Cont)", () => {
@@ -145,6 +144,7 @@ describe("trialmix compare, inspect, example and errors", () => {
   const errors: [string, string[], RegExp][] = [
     ["missing --visits", ["mixed", FIXTURES + "basic.h5ad"], /--visits BASE,FOLLOWUP is required/],
     ["unknown flag", ["mixed", FIXTURES + "basic.h5ad", "--visits", "Pre,Post", "--bogus"], /bogus/],
+    ["mistyped flag", ["mixed", FIXTURES + "basic.h5ad", "--visits", "Pre,Post", "--covariate", "age"], /^trialmix: Unknown option '--covariate'; did you mean --covariates\?\n$/],
     ["bad visit syntax", ["mixed", FIXTURES + "basic.h5ad", "--visits", "Pre"], /two different labels/],
     ["unknown visit", ["mixed", FIXTURES + "basic.h5ad", "--visits", "Pre,Week9"], /Week9/],
     ["missing column", ["mixed", FIXTURES + "basic.h5ad", "--visits", "Pre,Post", "--arm", "group"], /group/],

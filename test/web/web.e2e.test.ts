@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { parseDelimited, parseNumber } from "../src/io/csv.js";
+import { parseDelimited, parseNumber } from "../../src/io/csv.js";
 
-const root = resolve(__dirname, "..");
+const root = resolve(__dirname, "..", "..");
 const CHROMIUM = process.env.TRIALMIX_CHROMIUM ?? "/usr/bin/chromium";
 const SKIP = process.env.TRIALMIX_SKIP_BROWSER === "1";
 const haveChromium = existsSync(CHROMIUM);
@@ -52,7 +52,7 @@ suite("browser build (dist-web) in headless Chromium", () => {
     const b = spawnSync(process.execPath, [join(root, "scripts", "build-web.mjs")], { cwd: root, encoding: "utf8" });
     if (b.status !== 0) throw new Error(`scripts/build-web.mjs failed:\n${b.stdout}\n${b.stderr}`);
     mkdirSync(artifacts, { recursive: true });
-    const { startServer } = (await import("../scripts/serve-web.mjs")) as {
+    const { startServer } = (await import("../../scripts/serve-web.mjs")) as {
       startServer(o: { dir: string; port: number }): Promise<{ server: Server; url: string }>;
     };
     ({ server, url } = await startServer({ dir: join(root, "dist-web"), port: 0 }));

@@ -1,0 +1,53 @@
+// The lines on stderr after a scan: warnings, then how many features were fitted and why the others were not.
+import { errorOf } from "../output/schema.js";
+
+type Row = Record<string, unknown>;
+
+function warn(warnings: readonly string[]): void {
+  for (const w of new Set(warnings)) process.stderr.write(`trialmix: warning: ${w}\n`);
+}
+
+/** Why rows without statistics have none: the 4 commonest reasons with their counts, then the rest. */
+function reasons(failed: readonly Row[]): string {
+  const count = new Map<string, number>();
+  for (const r of failed) {
+    const why = errorOf(r) || "no statistics";
+    count.set(why, (count.get(why) ?? 0) + 1);
+  }
+  const sorted = [...count].sort((a, b) => b[1] - a[1]);
+  const top = sorted
+    .slice(0, 4)
+    .map(([k, n]) => `${n}: ${k}`)
+    .join("; ");
+  return top + (sorted.length > 4 ? `; ${sorted.slice(4).reduce((a, [, n]) => a + n, 0)}: other reasons` : "");
+}
+
+/** mixed and fixed: "N features, K fitted, M without statistics (reasons); wrote OUT". */
+export function scanSummary(cmd: string, rows: readonly Row[], out: string | undefined, warnings: readonly string[]): void {
+  warn(warnings);
+  const failed = rows.filter((r) => typeof r.beta_DiD === "number" && !Number.isFinite(r.beta_DiD));
+  process.stderr.write(
+    `trialmix ${cmd}: ${rows.length} features, ${rows.length - failed.length} fitted` +
+      (failed.length > 0 ? `, ${failed.length} without statistics (${reasons(failed)})` : "") +
+      (out ? `; wrote ${out}` : "") +
+      "\n",
+  );
+}
+
+/** ", N without fixed statistics" when some rows of a comparison have no estimate on that side. */
+function noStats(rows: readonly Row[], key: string, what: string): string {
+  const n = rows.filter((r) => !Number.isFinite(r[key] as number)).length;
+  return n > 0 ? `, ${n} without ${what} statistics` : "";
+}
+
+/** compare: "N features, fixed and mixed agree on K, ...; wrote OUT". */
+export function compareSummary(rows: readonly Row[], out: string | undefined, warnings: readonly string[]): void {
+  warn(warnings);
+  const agree = rows.filter((r) => r.agreement).length;
+  process.stderr.write(
+    `trialmix compare: ${rows.length} features, fixed and mixed agree on ${agree}` +
+      `${noStats(rows, "beta_fixed", "fixed")}${noStats(rows, "beta_mixed", "mixed")}` +
+      (out ? `; wrote ${out}` : "") +
+      "\n",
+  );
+}
