@@ -13,10 +13,8 @@ import path from "node:path";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = process.env.TRIALMIX_DIST ?? path.join(here, "..", "dist");
 const imp = (m) => import(pathToFileURL(path.join(dist, m)).href);
-const { readH5ad } = await imp("h5ad.js");
-const { buildFrame } = await imp("frame.js");
-const { makeDesign } = await imp("design.js");
-const { aggregateChunks } = await imp("aggregate.js");
+const { readH5ad, buildFrame, makeDesign } = await imp("index.js");
+const { aggregateChunks } = await imp("frame/aggregate.js");
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {

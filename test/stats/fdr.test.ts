@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { applyFdr } from "../src/stats/fdr.js";
+import { applyFdr } from "../../src/stats/fdr.js";
 
 describe("applyFdr (Benjamini-Hochberg, NaN-aware)", () => {
   it("matches statsmodels multipletests(fdr_bh) on the finite subset", () => {
