@@ -199,7 +199,7 @@ const LANCZOS = [
 const HALF_LOG_2PI = 0.91893853320467274178;
 
 /** log Gamma(x) for x > 0. */
-export function logGamma(x: number): number {
+function logGamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   if (x >= 10) {
     // Stirling series; error < 1e-17 relative to the result for x >= 10
@@ -225,7 +225,7 @@ function stirlingCorr(ix: number, ix2: number): number {
 }
 
 /** log B(a, b) with the large-argument cancellation avoided when one argument is large. */
-export function logBeta(a: number, b: number): number {
+function logBeta(a: number, b: number): number {
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
   if (hi >= 10 && hi >= 4 * lo) {
@@ -277,14 +277,11 @@ function betaCf(a: number, b: number, x: number): number {
 }
 
 /**
- * Regularized incomplete beta I_x(a, b), given x and y = 1 - x separately (so that both
+ * Regularized incomplete beta I_x(a, b), given x, y = 1 - x and their logs separately (so that both
  * tails keep their relative accuracy).
  */
-export function incBeta(a: number, b: number, x: number, y = 1 - x): number {
-  if (Number.isNaN(x) || Number.isNaN(y) || !(a > 0) || !(b > 0)) return NaN;
-  if (x <= 0) return 0;
-  if (y <= 0) return 1;
-  const logFront = a * Math.log(x) + b * Math.log(y) - logBeta(a, b);
+function incBeta(a: number, b: number, x: number, y: number, logx: number, logy: number): number {
+  const logFront = a * logx + b * logy - logBeta(a, b);
   if (x < (a + 1) / (a + b + 2)) return (Math.exp(logFront) * betaCf(a, b, x)) / a;
   return 1 - (Math.exp(logFront) * betaCf(b, a, y)) / b;
 }
@@ -308,14 +305,8 @@ export function tTwoSided(t: number, df: number): number {
     x = 1 / (1 + r);
     y = r / (1 + r);
   }
-  const a = df / 2;
-  const b = 0.5;
   // log x = -log1p(t^2/df) keeps precision for small t^2/df
   const logx = t2 > df ? Math.log(x) : -Math.log1p(t2 / df);
-  const logy = Math.log(y);
-  const logFront = a * logx + b * logy - logBeta(a, b);
-  let p: number;
-  if (x < (a + 1) / (a + b + 2)) p = (Math.exp(logFront) * betaCf(a, b, x)) / a;
-  else p = 1 - (Math.exp(logFront) * betaCf(b, a, y)) / b;
+  const p = incBeta(df / 2, 0.5, x, y, logx, Math.log(y));
   return Math.min(1, Math.max(0, p));
 }
