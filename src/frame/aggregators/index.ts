@@ -6,7 +6,7 @@ import { mean } from "./mean.js";
 import { median } from "./median.js";
 import { pct_pos } from "./pct_pos.js";
 
-export type { Aggregator, SumAggregator, OwnAggregator } from "./types.js";
+export type { Aggregator, SumAggregator } from "./types.js";
 
 /** In the order the CLI and the page list them. */
 const AGGREGATORS = [mean, median, pct_pos] as const;
