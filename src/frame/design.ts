@@ -16,29 +16,49 @@ export interface TrialDesignSpec {
   followupVisit?: string;
 }
 
-/** A trial design with the CLI's defaults: participant_id / visit / arm / Treated / Control. */
+/** The design's defaults (the seed's and the CLI's): the one place they are written. */
+export const DESIGN_DEFAULTS = {
+  participant: "participant_id",
+  visit: "visit",
+  arm: "arm",
+  treated: "Treated",
+  control: "Control",
+} as const satisfies Partial<TrialDesignSpec>;
+
+/**
+ * A full design from a partial one: DESIGN_DEFAULTS for the unset columns and labels; an empty
+ * celltype / crossover is unset. TrialmixInputError when the treated and control labels are equal.
+ */
+export function resolveDesign(partial: Partial<TrialDesignSpec> = {}): TrialDesignSpec {
+  const d: TrialDesignSpec = {
+    participant: partial.participant ?? DESIGN_DEFAULTS.participant,
+    visit: partial.visit ?? DESIGN_DEFAULTS.visit,
+    arm: partial.arm ?? DESIGN_DEFAULTS.arm,
+    treated: partial.treated ?? DESIGN_DEFAULTS.treated,
+    control: partial.control ?? DESIGN_DEFAULTS.control,
+  };
+  if (partial.celltype) d.celltype = partial.celltype;
+  if (partial.crossover) d.crossover = partial.crossover;
+  if (partial.baselineVisit !== undefined) d.baselineVisit = partial.baselineVisit;
+  if (partial.followupVisit !== undefined) d.followupVisit = partial.followupVisit;
+  if (d.treated === d.control) throw new TrialmixInputError(`treated and control labels are both '${d.treated}'`);
+  return d;
+}
+
+/** A trial design: resolveDesign(partial) as an object of its own class. */
 export class TrialDesign implements TrialDesignSpec {
-  participant: string;
-  visit: string;
-  arm: string;
-  treated: string;
-  control: string;
+  participant!: string;
+  visit!: string;
+  arm!: string;
+  treated!: string;
+  control!: string;
   celltype?: string;
   crossover?: string;
   baselineVisit?: string;
   followupVisit?: string;
 
   constructor(partial: Partial<TrialDesignSpec> = {}) {
-    this.participant = partial.participant ?? "participant_id";
-    this.visit = partial.visit ?? "visit";
-    this.arm = partial.arm ?? "arm";
-    this.treated = partial.treated ?? "Treated";
-    this.control = partial.control ?? "Control";
-    if (partial.celltype) this.celltype = partial.celltype;
-    if (partial.crossover) this.crossover = partial.crossover;
-    if (partial.baselineVisit !== undefined) this.baselineVisit = partial.baselineVisit;
-    if (partial.followupVisit !== undefined) this.followupVisit = partial.followupVisit;
-    if (this.treated === this.control) throw new TrialmixInputError(`treated and control labels are both '${this.treated}'`);
+    Object.assign(this, resolveDesign(partial));
   }
 }
 
@@ -47,20 +67,12 @@ export function makeDesign(partial: Partial<TrialDesignSpec> = {}): TrialDesign 
   return new TrialDesign(partial);
 }
 
-/** The design's column names (participant, visit, arm, then celltype / crossover when set). */
-export function designColumns(d: TrialDesign): string[] {
-  const cols = [d.participant, d.visit, d.arm];
-  if (d.celltype) cols.push(d.celltype);
-  if (d.crossover) cols.push(d.crossover);
-  return cols;
-}
-
 function listShort(xs: string[], max = 20): string {
   return xs.length <= max ? xs.join(", ") : `${xs.slice(0, max).join(", ")}, ... (${xs.length} in all)`;
 }
 
 /** The distinct labels of a column: the categories in use (categorical), else sorted strings. */
-export function columnLabels(col: ObsColumn): string[] {
+function columnLabels(col: ObsColumn): string[] {
   if (col.kind === "categorical" && col.categories) {
     const used = new Uint8Array(col.categories.length);
     for (const k of col.codes ?? []) if (k >= 0) used[k] = 1;
@@ -75,7 +87,7 @@ export function columnLabels(col: ObsColumn): string[] {
 }
 
 /** String label of a numeric design value (pandas' astype(str) for ints; floats keep a .0). */
-export function numLabel(x: number, kind: ObsColumn["kind"]): string {
+function numLabel(x: number, kind: ObsColumn["kind"]): string {
   if (kind === "bool") return x ? "True" : "False";
   if (kind === "float" && Number.isInteger(x)) return `${x}.0`;
   return String(x);

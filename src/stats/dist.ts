@@ -39,13 +39,16 @@ const ERFC_Q2 = [
   1.87295284992346047209e0, 2.56852019228982242072e0, 1.0,
 ];
 
+/** Polynomial sum(c[i] x^i) by Horner's rule (coefficients in ascending powers). */
+function poly(c: readonly number[], x: number): number {
+  let a = 0;
+  for (let i = c.length - 1; i >= 0; i--) a = a * x + c[i];
+  return a;
+}
+
 /** Rational function sum(num[i] x^i) / sum(den[i] x^i) (coefficients in ascending powers). */
 function rational(num: readonly number[], den: readonly number[], x: number): number {
-  let a = 0;
-  for (let i = num.length - 1; i >= 0; i--) a = a * x + num[i];
-  let b = 0;
-  for (let i = den.length - 1; i >= 0; i--) b = b * x + den[i];
-  return a / b;
+  return poly(num, x) / poly(den, x);
 }
 
 /** exp(-z^2 / 2) with ~1 ulp relative error for large z (split z = zr + d, zr on a 1/16 grid). */
@@ -106,6 +109,33 @@ export function normalQuantile(p: number): number {
   return x - (normalCdf(x) - p) / dens;
 }
 
+// AS 241 (Wichura 1988, PPND16) coefficients, ascending powers: central region |p - 0.5| <= 0.425,
+// then r = sqrt(-log(min(p, 1-p))) - 1.6 for r <= 5, else r - 5.
+const AS241_A = [
+  3.387132872796366608, 133.14166789178437745, 1971.5909503065514427, 13731.693765509461125,
+  45921.953931549871457, 67265.770927008700853, 33430.575583588128105, 2509.0809287301226727,
+];
+const AS241_B = [
+  1, 42.313330701600911252, 687.1870074920579083, 5394.1960214247511077, 21213.794301586595867,
+  39307.89580009271061, 28729.085735721942674, 5226.495278852854561,
+];
+const AS241_C = [
+  1.42343711074968357734, 4.6303378461565452959, 5.7694972214606914055, 3.64784832476320460504,
+  1.27045825245236838258, 0.24178072517745061177, 0.0227238449892691845833, 7.7454501427834140764e-4,
+];
+const AS241_D = [
+  1, 2.05319162663775882187, 1.6763848301838038494, 0.68976733498510000455, 0.14810397642748007459,
+  0.0151986665636164571966, 5.475938084995344946e-4, 1.05075007164441684324e-9,
+];
+const AS241_E = [
+  6.6579046435011037772, 5.4637849111641143699, 1.7848265399172913358, 0.29656057182850489123,
+  0.026532189526576123093, 0.0012426609473880784386, 2.71155556874348757815e-5, 2.01033439929228813265e-7,
+];
+const AS241_F = [
+  1, 0.59983220655588793769, 0.13692988092273580531, 0.0148753612908506148525, 7.868691311456132591e-4,
+  1.8463183175100546818e-5, 1.4215117583164458887e-7, 2.04426310338993978564e-15,
+];
+
 function as241(p: number): number {
   if (Number.isNaN(p) || p < 0 || p > 1) return NaN;
   if (p === 0) return -Infinity;
@@ -113,80 +143,10 @@ function as241(p: number): number {
   const q = p - 0.5;
   if (Math.abs(q) <= 0.425) {
     const r = 0.180625 - q * q;
-    return (
-      (q *
-        (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r + 67265.770927008700853) * r +
-          45921.953931549871457) *
-          r +
-          13731.693765509461125) *
-          r +
-          1971.5909503065514427) *
-          r +
-          133.14166789178437745) *
-          r +
-          3.387132872796366608)) /
-      (((((((r * 5226.495278852854561 + 28729.085735721942674) * r + 39307.89580009271061) * r +
-        21213.794301586595867) *
-        r +
-        5394.1960214247511077) *
-        r +
-        687.1870074920579083) *
-        r +
-        42.313330701600911252) *
-        r +
-        1)
-    );
+    return (q * poly(AS241_A, r)) / poly(AS241_B, r);
   }
-  let r = q < 0 ? p : 1 - p;
-  r = Math.sqrt(-Math.log(r));
-  let val: number;
-  if (r <= 5) {
-    r -= 1.6;
-    val =
-      (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r + 0.24178072517745061177) * r +
-        1.27045825245236838258) *
-        r +
-        3.64784832476320460504) *
-        r +
-        5.7694972214606914055) *
-        r +
-        4.6303378461565452959) *
-        r +
-        1.42343711074968357734) /
-      (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r + 0.0151986665636164571966) * r +
-        0.14810397642748007459) *
-        r +
-        0.68976733498510000455) *
-        r +
-        1.6763848301838038494) *
-        r +
-        2.05319162663775882187) *
-        r +
-        1);
-  } else {
-    r -= 5;
-    val =
-      (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r +
-        0.026532189526576123093) *
-        r +
-        0.29656057182850489123) *
-        r +
-        1.7848265399172913358) *
-        r +
-        5.4637849111641143699) *
-        r +
-        6.6579046435011037772) /
-      (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r + 1.8463183175100546818e-5) * r +
-        7.868691311456132591e-4) *
-        r +
-        0.0148753612908506148525) *
-        r +
-        0.13692988092273580531) *
-        r +
-        0.59983220655588793769) *
-        r +
-        1);
-  }
+  const r = Math.sqrt(-Math.log(q < 0 ? p : 1 - p));
+  const val = r <= 5 ? rational(AS241_C, AS241_D, r - 1.6) : rational(AS241_E, AS241_F, r - 5);
   return q < 0 ? -val : val;
 }
 
@@ -199,7 +159,7 @@ const LANCZOS = [
 const HALF_LOG_2PI = 0.91893853320467274178;
 
 /** log Gamma(x) for x > 0. */
-export function logGamma(x: number): number {
+function logGamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   if (x >= 10) {
     // Stirling series; error < 1e-17 relative to the result for x >= 10
@@ -225,7 +185,7 @@ function stirlingCorr(ix: number, ix2: number): number {
 }
 
 /** log B(a, b) with the large-argument cancellation avoided when one argument is large. */
-export function logBeta(a: number, b: number): number {
+function logBeta(a: number, b: number): number {
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
   if (hi >= 10 && hi >= 4 * lo) {
@@ -277,14 +237,11 @@ function betaCf(a: number, b: number, x: number): number {
 }
 
 /**
- * Regularized incomplete beta I_x(a, b), given x and y = 1 - x separately (so that both
+ * Regularized incomplete beta I_x(a, b), given x, y = 1 - x and their logs separately (so that both
  * tails keep their relative accuracy).
  */
-export function incBeta(a: number, b: number, x: number, y = 1 - x): number {
-  if (Number.isNaN(x) || Number.isNaN(y) || !(a > 0) || !(b > 0)) return NaN;
-  if (x <= 0) return 0;
-  if (y <= 0) return 1;
-  const logFront = a * Math.log(x) + b * Math.log(y) - logBeta(a, b);
+function incBeta(a: number, b: number, x: number, y: number, logx: number, logy: number): number {
+  const logFront = a * logx + b * logy - logBeta(a, b);
   if (x < (a + 1) / (a + b + 2)) return (Math.exp(logFront) * betaCf(a, b, x)) / a;
   return 1 - (Math.exp(logFront) * betaCf(b, a, y)) / b;
 }
@@ -308,14 +265,8 @@ export function tTwoSided(t: number, df: number): number {
     x = 1 / (1 + r);
     y = r / (1 + r);
   }
-  const a = df / 2;
-  const b = 0.5;
   // log x = -log1p(t^2/df) keeps precision for small t^2/df
   const logx = t2 > df ? Math.log(x) : -Math.log1p(t2 / df);
-  const logy = Math.log(y);
-  const logFront = a * logx + b * logy - logBeta(a, b);
-  let p: number;
-  if (x < (a + 1) / (a + b + 2)) p = (Math.exp(logFront) * betaCf(a, b, x)) / a;
-  else p = 1 - (Math.exp(logFront) * betaCf(b, a, y)) / b;
+  const p = incBeta(df / 2, 0.5, x, y, logx, Math.log(y));
   return Math.min(1, Math.max(0, p));
 }

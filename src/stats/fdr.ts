@@ -1,7 +1,9 @@
-// Benjamini-Hochberg adjusted p-values over the finite entries (statsmodels'
-// multipletests(method="fdr_bh") on the finite subset); NaN elsewhere.
+// Benjamini-Hochberg adjusted p-values: the one implementation of the project (the tables' FDR
+// column and the page's volcano plot). Benjamini & Hochberg (1995), as statsmodels'
+// multipletests(method="fdr_bh") on the finite subset; NaN (and +-Infinity) give NaN.
 
-export function applyFdr(p: ArrayLike<number>): Float64Array {
+/** BH-adjusted p-values of the finite entries of p; NaN elsewhere. */
+export function bhAdjust(p: ArrayLike<number>): Float64Array {
   const n = p.length;
   const out = new Float64Array(n).fill(NaN);
   const idx: number[] = [];
@@ -19,3 +21,6 @@ export function applyFdr(p: ArrayLike<number>): Float64Array {
   }
   return out;
 }
+
+/** The tables' FDR column: bhAdjust. */
+export const applyFdr: (p: ArrayLike<number>) => Float64Array = bhAdjust;

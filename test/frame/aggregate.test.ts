@@ -1,10 +1,10 @@
 // aggregateChunks on tables large enough for the group-major CSR path (> 4 MB), against a direct sum
 // of the same values, and dense / CSR / CSC chunks of one matrix against each other.
 import { describe, it, expect } from "vitest";
-import { aggregateChunks } from "../src/frame/aggregate.js";
-import type { MatrixChunk } from "../src/io/h5ad/reader.js";
-import { fitMixedTable } from "../src/models/mixed.js";
-import type { AnalysisFrame } from "../src/types.js";
+import { aggregateChunks } from "../../src/frame/aggregate.js";
+import type { MatrixChunk } from "../../src/io/h5ad/reader.js";
+import { fitMixedTable } from "../../src/models/mixed.js";
+import type { AnalysisFrame } from "../../src/types.js";
 
 /** A seeded sparse matrix (rows x cols, density d) with some NaNs and negatives, as CSR row blocks. */
 function sparseCase(rows: number, cols: number, d: number, seed: number) {

@@ -1,14 +1,14 @@
 import { describe, it, expect, afterAll } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
-import { readH5ad, H5ad } from "../src/io/h5ad/reader.js";
-import { makeDesign } from "../src/frame/design.js";
-import { buildFrame, type BuildFrameOptions } from "../src/frame/build.js";
-import { standardize } from "../src/stats/standardize.js";
+import { readH5ad, H5ad } from "../../src/io/h5ad/reader.js";
+import { makeDesign } from "../../src/frame/design.js";
+import { buildFrame, type BuildFrameOptions } from "../../src/frame/build.js";
+import { standardize } from "../../src/stats/standardize.js";
 
-import { tableFromText, readTable } from "../src/io/table.js";
-import { TrialmixInputError } from "../src/errors.js";
-import type { AnalysisFrame } from "../src/types.js";
-import { FIXTURES, readRef, num, type RefRow } from "./helpers/refs.js";
+import { tableFromText, readTable } from "../../src/io/table.js";
+import { TrialmixInputError } from "../../src/errors.js";
+import type { AnalysisFrame } from "../../src/types.js";
+import { FIXTURES, readRef, num, type RefRow } from "../helpers/refs.js";
 
 const opened: H5ad[] = [];
 async function open(name: string): Promise<H5ad> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { normalCdf, normalQuantile, normalTwoSided, normalUpper, tTwoSided } from "../src/stats/dist.js";
+import { normalCdf, normalQuantile, normalTwoSided, normalUpper, tTwoSided } from "../../src/stats/dist.js";
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 

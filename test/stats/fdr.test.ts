@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { applyFdr } from "../src/stats/fdr.js";
+import { applyFdr, bhAdjust } from "../../src/stats/fdr.js";
 
 describe("applyFdr (Benjamini-Hochberg, NaN-aware)", () => {
   it("matches statsmodels multipletests(fdr_bh) on the finite subset", () => {
@@ -39,6 +39,28 @@ describe("applyFdr (Benjamini-Hochberg, NaN-aware)", () => {
           for (const j of idx) if (p[i] < p[j] && q[i] > q[j] + 1e-15) return false;
         }
         return p.every((v, i) => Number.isFinite(v) || Number.isNaN(q[i]));
+      }),
+    );
+  });
+});
+
+describe("bhAdjust", () => {
+  it("is the tables' FDR (applyFdr)", () => {
+    expect(applyFdr).toBe(bhAdjust);
+  });
+  it("keeps NaN as NaN and matches the step-up min(1, p m / rank) to 2 ulp (the page's former copy)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constant(NaN)), { maxLength: 60 }), (p) => {
+        const q = bhAdjust(p);
+        // the textbook form: sorted ascending, running minimum from the largest p down
+        const idx = p.map((v, i) => [v, i] as const).filter(([v]) => Number.isFinite(v)).sort((a, b) => a[0] - b[0]);
+        const want = new Array<number>(p.length).fill(NaN);
+        let run = 1;
+        for (let k = idx.length - 1; k >= 0; k--) {
+          run = Math.min(run, (idx[k][0] * idx.length) / (k + 1));
+          want[idx[k][1]] = run;
+        }
+        return want.every((w, i) => (Number.isNaN(w) ? Number.isNaN(q[i]) : Math.abs(q[i] - w) <= 4.5e-16 * w + 1e-322)); // subnormal p: a few of the smallest doubles
       }),
     );
   });

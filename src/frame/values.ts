@@ -1,0 +1,60 @@
+// The aggregate stage: each feature's values per frame row (obs features and matrix columns),
+// feature-major, by the aggregation function (cell rows: each cell's own value).
+import { TrialmixInputError } from "../errors.js";
+import type { DataSource } from "../io/h5ad/reader.js";
+import type { FeatureValues } from "../types.js";
+import { type AggFunc, aggregateChunks, aggregateVectorInto } from "./aggregate.js";
+import type { FeatureSelection } from "./select.js";
+
+export interface ValueOptions {
+  layer?: string | null;
+  /** Round per-group results of a float32 matrix to float32 (default: the matrix dtype is float32). */
+  float32Means?: boolean;
+  /** Rows per matrix chunk (default 4096, or about 2^21 values for dense matrices). */
+  rowsPerChunk?: number;
+}
+
+/** values[j]: feature j over the nRows rows (groupOf: each cell's row, -1 = not kept). */
+export function featureValues(source: DataSource, sel: FeatureSelection, groupOf: Int32Array, nRows: number, agg: AggFunc, opts: ValueOptions): FeatureValues[] {
+  const { features, obsSet } = sel;
+  const values: FeatureValues[] = new Array(features.length);
+  const geneFeats: number[] = []; // positions in `features`
+  const obsFeats: number[] = [];
+  for (let j = 0; j < features.length; j++) (obsSet.has(features[j]) ? obsFeats : geneFeats).push(j);
+  if (obsFeats.length) {
+    // one block for every obs feature (feature-major), as for genes below
+    const block = new Float64Array(obsFeats.length * nRows);
+    const count = new Float64Array(nRows);
+    obsFeats.forEach((j, t) => {
+      const out = block.subarray(t * nRows, (t + 1) * nRows);
+      aggregateVectorInto(source.obsColumn(features[j]).values as Float64Array, groupOf, nRows, agg, out, count);
+      values[j] = out;
+    });
+  }
+  if (geneFeats.length) {
+    const acc = matrixValues(source, sel, geneFeats, groupOf, nRows, agg, opts);
+    for (let t = 0; t < geneFeats.length; t++) values[geneFeats[t]] = acc.subarray(t * nRows, (t + 1) * nRows); // feature-major
+  }
+  return values;
+}
+
+/** The matrix columns of features[geneFeats[t]], streamed in row chunks into one feature-major table. */
+function matrixValues(source: DataSource, sel: FeatureSelection, geneFeats: number[], groupOf: Int32Array, nRows: number, agg: AggFunc, opts: ValueOptions): FeatureValues {
+  const nVars = source.nVars;
+  const nObs = source.nObs;
+  const colMap = new Int32Array(nVars).fill(-1);
+  const cols: number[] = [];
+  geneFeats.forEach((j, t) => {
+    const c = sel.varIndex.get(sel.features[j])!;
+    colMap[c] = t;
+    cols.push(c);
+  });
+  const info = source.matrixInfo(opts.layer);
+  if (info.shape[0] !== nObs || info.shape[1] !== nVars)
+    throw new TrialmixInputError(`matrix shape [${info.shape.join(", ")}] does not match n_obs x n_vars = ${nObs} x ${nVars}`);
+  // dense rows are read whole: keep a chunk near 2^21 values, so the read buffers stay small and reused
+  const rowsPerChunk = opts.rowsPerChunk ?? (info.encoding === "dense" ? Math.max(1, Math.min(4096, Math.floor(2 ** 21 / Math.max(1, nVars)))) : 4096);
+  const chunks = source.rowChunks(opts.layer, rowsPerChunk, { cols, reuse: true }); // aggregateChunks takes each block before the next
+  const f32 = opts.float32Means ?? info.dtype === "float32";
+  return aggregateChunks(chunks, groupOf, nRows, colMap, geneFeats.length, agg, { float32: f32 });
+}
