@@ -12,7 +12,7 @@ import { fitMixedTableWith, type Maybe, type Progress } from "./exec/driver.js";
 import { localFitter, type BlockFitter } from "./exec/fitter.js";
 import { WebFitPool, defaultWebThreads, checkWebThreads, type WorkerPoolOptions } from "./exec/web-pool.js";
 import { mixedTableOn, compareTableOn } from "./exec/tables.js";
-import type { MixedOptions, MixedTable } from "./models/mixed.js";
+import type { MixedOptions, MixedTable } from "./models/mixed/index.js";
 import type { DataInput, ScanOptions, CompareTable } from "./api.js";
 import type { AnalysisFrame } from "./types.js";
 

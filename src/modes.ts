@@ -2,7 +2,7 @@
 // page's table run a mode and take its columns from here (the row schema is src/output/schema.ts).
 // Where the mixed fits run (this thread, Node worker threads, Web Workers) is the caller's runner.
 import { didTable, type CheckedOptions, type CompareTable, type DataInput, type FixedTable, type ScanOptions } from "./api.js";
-import type { MixedTable } from "./models/mixed.js";
+import type { MixedTable } from "./models/mixed/index.js";
 import { checkOptions } from "./options.js";
 import { columnNames, shapeOfRows, withErrors, type Mode } from "./output/schema.js";
 

@@ -6,7 +6,7 @@ import { localFitter } from "./exec/fitter.js";
 import { FitPool, coreCount, checkThreads } from "./exec/node-pool.js";
 import { mixedTableOn, compareTableOn } from "./exec/tables.js";
 import { MIN_PARALLEL_BLOCK } from "./output/columns.js";
-import type { MixedOptions, MixedTable } from "./models/mixed.js";
+import type { MixedOptions, MixedTable } from "./models/mixed/index.js";
 import type { DataInput, ScanOptions, CompareTable } from "./api.js";
 import type { AnalysisFrame } from "./types.js";
 

@@ -3,7 +3,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { progressBar } from "../exec/progress.js";
-import type { MixedRow } from "../models/mixed.js";
+import type { MixedRow } from "../models/mixed/index.js";
 import { makeFolder, writeStdout } from "../output/write.js";
 import type { Args } from "./args.js";
 import { emit } from "./output.js";

@@ -2,7 +2,7 @@
 // flags), plus --features-file, and the thread count that fits under an address-space limit.
 import { checkOptions, SCAN_OPTIONS, type OptionSpec } from "../options.js";
 import type { CheckedOptions } from "../api.js";
-import { coreCount, maxThreads } from "../exec/pool.js";
+import { coreCount, maxThreads } from "../exec/node-pool.js";
 import { readRegularFile } from "../io/files.js";
 import { utf8Strict } from "../io/text.js";
 import { optionValue, type Args } from "./args.js";

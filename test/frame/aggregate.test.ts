@@ -3,7 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { aggregateChunks } from "../../src/frame/aggregate.js";
 import type { MatrixChunk } from "../../src/io/h5ad/reader.js";
-import { fitMixedTable } from "../../src/models/mixed.js";
+import { fitMixedTable } from "../../src/models/mixed/index.js";
 import type { AnalysisFrame } from "../../src/types.js";
 
 /** A seeded sparse matrix (rows x cols, density d) with some NaNs and negatives, as CSR row blocks. */

@@ -1,1 +1,0 @@
-export * from "./mixed/index.js";
