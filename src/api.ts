@@ -1,7 +1,7 @@
 // The seed's table functions on any input: an .h5ad path or bytes, a CSV/TSV long table, or a built frame.
 // Each one: open the input, build the analysis frame (frame.ts), fit (mixed.ts / fixed.ts).
 import { readH5ad, inspectH5ad, formatInspect } from "./io/h5ad/reader.js";
-import { openSource } from "./io/table.js";
+import { openSource, type TableFormat } from "./io/table.js";
 import { buildFrame, type FrameSource } from "./frame/build.js";
 import { makeDesign, TrialDesign } from "./frame/design.js";
 import { fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./models/mixed/index.js";
@@ -29,12 +29,12 @@ function isFrame(x: unknown): x is AnalysisFrame {
   return typeof x === "object" && x !== null && "values" in x && "features" in x && "participant" in x;
 }
 
-/** Open an input: a path by its extension (table.ts), bytes as .h5ad. */
-export function openInput(input: string | Uint8Array | ArrayBuffer): FrameSource {
+/** Open an input: a path by its extension (table.ts; a table read with `format`: separator, decimal mark), bytes as .h5ad. */
+export function openInput(input: string | Uint8Array | ArrayBuffer, format: TableFormat = {}): FrameSource {
   if (typeof input !== "string") return readH5ad(input);
   if (!/\.(h5ad|h5|csv|tsv|tab|txt)$/i.test(input))
     throw new TrialmixInputError(`cannot read '${input}': expected an .h5ad, .csv or .tsv file`);
-  return openSource(input);
+  return openSource(input, format);
 }
 
 export function designOf(options: ScanOptions): TrialDesign {
@@ -57,7 +57,7 @@ export function designOf(options: ScanOptions): TrialDesign {
 export function frameOf(data: DataInput, options: ScanOptions, byCelltype = false): AnalysisFrame {
   const opts = checkOptions(options);
   if (isFrame(data)) return data;
-  const source = typeof data === "string" || data instanceof Uint8Array || data instanceof ArrayBuffer ? openInput(data) : data;
+  const source = typeof data === "string" || data instanceof Uint8Array || data instanceof ArrayBuffer ? openInput(data, { sep: opts.sep, decimal: opts.decimal }) : data;
   const own = source !== data;
   try {
     return buildFrame(source, designOf(opts), {
@@ -97,6 +97,7 @@ export function didTableMixed(data: DataInput, options: ScanOptions): MixedTable
 export interface FixedTable {
   rows: FixedRow[];
   warnings: string[];
+  featureNote?: string; // the frame's: features taken by default from a table (AnalysisFrame.featureNote)
 }
 
 /** did_table (fixed effects, docs/FIXED.md); stratified by cell type when a celltype column is given. */
@@ -116,15 +117,17 @@ export function didTable(data: DataInput, options: ScanOptions): FixedTable {
   return withFrameWarnings(frame, t);
 }
 
-/** A table's warnings, led by those of building its frame (participants dropped, rows without covariates). */
-export function withFrameWarnings<T extends { warnings: string[] }>(frame: AnalysisFrame, table: T): T {
+/** A table's warnings, led by those of building its frame (participants dropped, rows without covariates), and its feature note. */
+export function withFrameWarnings<T extends { warnings: string[]; featureNote?: string }>(frame: AnalysisFrame, table: T): T {
   if (frame.warnings) table.warnings.unshift(...frame.warnings);
+  if (frame.featureNote) table.featureNote = frame.featureNote;
   return table;
 }
 
 export interface CompareTable {
   rows: CompareRow[];
   warnings: string[];
+  featureNote?: string;
 }
 
 /** compare_fixed_vs_mixed: the options only the mixed model knows (random slope) stay out of the fixed fit. */
@@ -142,7 +145,10 @@ export function compareOptions(opts: ScanOptions): CheckedOptions {
 }
 
 export function mergeTables(fixed: FixedTable, mixed: MixedTable): CompareTable {
-  return { rows: mergeFixedMixed(fixed.rows, mixed.rows), warnings: [...new Set([...fixed.warnings, ...mixed.warnings])] };
+  const t: CompareTable = { rows: mergeFixedMixed(fixed.rows, mixed.rows), warnings: [...new Set([...fixed.warnings, ...mixed.warnings])] };
+  const note = fixed.featureNote ?? mixed.featureNote;
+  if (note) t.featureNote = note;
+  return t;
 }
 
 /** `trialmix inspect`: text for people, or the JSON object of docs/API.md. */

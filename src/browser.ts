@@ -69,17 +69,17 @@ export async function openH5adFile(file: File | Blob | Uint8Array | ArrayBuffer,
 }
 
 /**
- * Open a long CSV/TSV table from a File or text (tab-separated for .tsv/.tab/.txt names). A File's
+ * Open a long CSV/TSV table from a File or text (the separator found from the header, or opts.sep; tab for .tsv/.tab/.txt names when none splits it). A File's
  * bytes are decoded as UTF-8 strictly (invalid bytes: an error naming the line and column), and it
  * may hold at most 512 MiB, as in Node.
  */
-export async function openTableFile(file: File | Blob | string, opts: { name?: string; sep?: string } = {}): Promise<TableSource> {
+export async function openTableFile(file: File | Blob | string, opts: { name?: string; sep?: string; decimal?: string } = {}): Promise<TableSource> {
   const name = opts.name ?? (isFileLike(file) ? file.name : "<table>");
-  const sep = opts.sep ?? separatorFor(name);
-  if (typeof file === "string") return tableFromText(file, sep, name);
+  const format = { sep: opts.sep, decimal: opts.decimal }; // the separator found from the header unless given
+  if (typeof file === "string") return tableFromText(file, format, name, separatorFor(name));
   if (file.size > MAX_TABLE_BYTES)
     throw new TrialmixInputError(`${name}: ${(file.size / 2 ** 20).toFixed(0)} MiB; a table is read whole and may hold at most ${MAX_TABLE_BYTES / 2 ** 20} MiB`);
-  return tableFromBytes(new Uint8Array(await file.arrayBuffer()), sep, name);
+  return tableFromBytes(new Uint8Array(await file.arrayBuffer()), format, name, separatorFor(name));
 }
 
 /** Open any supported input by its name: .csv/.tsv/.tab/.txt as a long table, anything else as .h5ad. */

@@ -43,6 +43,8 @@ export interface ModeResult {
   rows: Record<string, unknown>[];
   columns: string[];
   warnings: string[];
+  /** Features taken by default from a table: which, and what was left out (the command line's summary line says it). */
+  featureNote?: string;
 }
 
 /** Run a mode's scan and shape its table for output. */
@@ -51,5 +53,7 @@ export async function runMode(mode: Mode, data: DataInput, options: ScanOptions,
   const opts = checkOptions(options);
   const t = await entry.run(data, opts, runner);
   const rows = t.rows as readonly object[];
-  return { rows: withErrors(rows) as Record<string, unknown>[], columns: entry.columns(opts, rows), warnings: t.warnings };
+  const result: ModeResult = { rows: withErrors(rows) as Record<string, unknown>[], columns: entry.columns(opts, rows), warnings: t.warnings };
+  if (t.featureNote) result.featureNote = t.featureNote;
+  return result;
 }

@@ -72,6 +72,10 @@ export const SCAN_OPTIONS = {
   nBoot: { flag: "n-boot", kind: "int", meta: "N", min: 1, max: MAX_N_BOOT, doc: "bootstrap draws", modes: ["fixed", "compare"] },
   /** Seed of the bootstrap's draws. @default 42 */
   seed: { flag: "seed", kind: "int", meta: "S", doc: "bootstrap seed", modes: ["fixed", "compare"] },
+  /** A table's separator: comma, semicolon, tab, or auto (the one that splits the header into the most fields). @default "auto" */
+  sep: { flag: "sep", kind: "choice", values: ["auto", ",", ";", "tab"], doc: "a table's separator (auto: found from the header)" },
+  /** A table's decimal mark: '.', ',' or auto (',' in semicolon-separated tables, as write.csv2 writes them; '.' is always read). @default "auto" */
+  decimal: { flag: "decimal", kind: "choice", values: ["auto", ".", ","], doc: "a table's decimal mark (auto: ',' when ';'-separated)" },
   /** Worker threads, 1 to 4 per core. @default every core (CLI, trialmix/parallel); 1 (didTableMixed) */
   threads: { flag: "threads", kind: "int", meta: "N", min: 1, doc: `worker threads, 1 to ${THREADS_PER_CORE} per core`, defaultText: "all cores" },
 } as const satisfies Record<string, OptionSpec>;
@@ -111,6 +115,8 @@ export const DEFAULTS = {
   seed: 42,
   reml: true,
   covariance: "unstructured",
+  sep: "auto",
+  decimal: "auto",
 } as const;
 
 type ScanSpecs = typeof SCAN_OPTIONS;
@@ -205,7 +211,7 @@ function checkValue(key: string, spec: OptionSpec, v: unknown, ctx: CheckContext
     case "int":
       return checkInt(key, spec, v, ctx);
     case "choice":
-      if (!spec.values!.includes(v as string)) fail(`${name} expects one of ${spec.values!.join(", ")}, got '${String(v)}'`);
+      if (!spec.values!.includes(v as string)) fail(`${name} expects one of ${spec.values!.map((x) => (/^\w+$/.test(x) ? x : `'${x}'`)).join(", ")}, got '${String(v)}'`);
       return v;
     case "list":
       if (typeof v === "string") return splitList(v);

@@ -18,6 +18,8 @@ export interface AnalysisFrame {
   celltype?: string[]; // present when the scan is stratified by cell type
   nCells?: Float64Array; // cells averaged into each row (participant_visit only)
   warnings?: string[]; // what building the frame dropped (e.g. participants without both visits)
+  featureErrors?: string[]; // per feature (aligned with `features`): why it cannot be fitted before any fit ("" = it can), e.g. an empty column
+  featureNote?: string; // features taken by default from a table: which, and what was left out (the summary line)
   covariates: Covariate[];
   features: string[];
   values: FeatureValues[]; // one column of length n per feature, in `features` order

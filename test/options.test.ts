@@ -39,6 +39,8 @@ describe("checkOptions", () => {
       useBootstrap: false,
       nBoot: 999,
       seed: 42,
+      sep: "auto",
+      decimal: "auto",
     });
     expect("celltype" in o || "features" in o || "layer" in o || "threads" in o).toBe(false); // no default: absent
     expect(o.covariates).not.toBe(DEFAULTS.covariates); // a copy: the caller may extend it

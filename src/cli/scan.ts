@@ -31,6 +31,6 @@ export async function runScan(mode: Mode, input: string, values: Args["values"])
   const t = await interruptible(() => runMode(mode, input, opts, runner));
   bar.finish();
   await emit(t.columns, t.rows, out);
-  if (mode === "compare") compareSummary(t.rows, out, t.warnings);
-  else scanSummary(mode, t.rows, out, t.warnings);
+  if (mode === "compare") compareSummary(t.rows, out, t.warnings, t.featureNote);
+  else scanSummary(mode, t.rows, out, t.warnings, t.featureNote);
 }

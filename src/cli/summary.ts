@@ -22,12 +22,17 @@ function reasons(failed: readonly Row[]): string {
   return top + (sorted.length > 4 ? `; ${sorted.slice(4).reduce((a, [, n]) => a + n, 0)}: other reasons` : "");
 }
 
+/** "N features" and, when they were taken by default from a table, which (the first few) and what was left out. */
+function featureCount(n: number, note: string | undefined): string {
+  return `${n} features${note ? ` (${note})` : ""}`;
+}
+
 /** mixed and fixed: "N features, K fitted, M without statistics (reasons); wrote OUT". */
-export function scanSummary(cmd: string, rows: readonly Row[], out: string | undefined, warnings: readonly string[]): void {
+export function scanSummary(cmd: string, rows: readonly Row[], out: string | undefined, warnings: readonly string[], featureNote?: string): void {
   warn(warnings);
   const failed = rows.filter((r) => typeof r.beta_DiD === "number" && !Number.isFinite(r.beta_DiD));
   process.stderr.write(
-    `trialmix ${cmd}: ${rows.length} features, ${rows.length - failed.length} fitted` +
+    `trialmix ${cmd}: ${featureCount(rows.length, featureNote)}, ${rows.length - failed.length} fitted` +
       (failed.length > 0 ? `, ${failed.length} without statistics (${reasons(failed)})` : "") +
       (out ? `; wrote ${out}` : "") +
       "\n",
@@ -41,11 +46,11 @@ function noStats(rows: readonly Row[], key: string, what: string): string {
 }
 
 /** compare: "N features, fixed and mixed agree on K, ...; wrote OUT". */
-export function compareSummary(rows: readonly Row[], out: string | undefined, warnings: readonly string[]): void {
+export function compareSummary(rows: readonly Row[], out: string | undefined, warnings: readonly string[], featureNote?: string): void {
   warn(warnings);
   const agree = rows.filter((r) => r.agreement).length;
   process.stderr.write(
-    `trialmix compare: ${rows.length} features, fixed and mixed agree on ${agree}` +
+    `trialmix compare: ${featureCount(rows.length, featureNote)}, fixed and mixed agree on ${agree}` +
       `${noStats(rows, "beta_fixed", "fixed")}${noStats(rows, "beta_mixed", "mixed")}` +
       (out ? `; wrote ${out}` : "") +
       "\n",

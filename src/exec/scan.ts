@@ -49,9 +49,11 @@ export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, size = FEA
   const blocks: PreparedScan["blocks"] = [];
   let cur: number[] = [];
   for (let f = 0; f < m; f++) {
-    const z = doStd ? zParams(frame.values[f], MIXED_MIN_SD) : null;
+    const before = frame.featureErrors?.[f]; // known before any fit (an empty column)
+    const z = doStd && !before ? zParams(frame.values[f], MIXED_MIN_SD) : null;
     if (z !== null) zs[f] = z;
-    if (doStd ? z !== null : unusableReason(frame.values[f], 0, true) === "") {
+    if (before) rows[f] = nanRow(frame.features[f], md.nUnits, before, slope);
+    else if (doStd ? z !== null : unusableReason(frame.values[f], 0, true) === "") {
       cur.push(f);
     } else {
       rows[f] = nanRow(frame.features[f], md.nUnits, (doStd ? "standardisation failed: " : "") + (unusableReason(frame.values[f], MIXED_MIN_SD, !doStd) || "sd not finite"), slope);

@@ -63,6 +63,8 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   if (cells.ct) frame.celltype = rows.celltype;
   if (mode === "participant_visit") frame.nCells = groupSizes(rows.groupOf, rows.nRows);
   if (cells.warnings.length) frame.warnings = cells.warnings;
+  if (feats.unusable.size) frame.featureErrors = feats.features.map((f) => feats.unusable.get(f) ?? "");
+  if (feats.note) frame.featureNote = feats.note;
   return frame;
 }
 

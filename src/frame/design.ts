@@ -101,11 +101,19 @@ export function columnStrings(col: ObsColumn): (string | null)[] {
 }
 
 /**
+ * A design column (participant, visit, arm, cell type) as labels: the file's own text where the
+ * source keeps it (a table's cells), so the labels the user passes match what the file says.
+ */
+export function designColumn(source: Pick<DataSource, "obsColumn" | "labelColumn">, name: string): ObsColumn {
+  return source.labelColumn ? source.labelColumn(name) : source.obsColumn(name);
+}
+
+/**
  * Check the design against a data source: every design column exists, the arm labels and
  * (when given) the visits occur. Throws TrialmixInputError naming what is missing and what
  * is available.
  */
-export function validateDesign(design: TrialDesign, source: Pick<DataSource, "obsColumns" | "obsColumn">, visits?: readonly string[]): void {
+export function validateDesign(design: TrialDesign, source: Pick<DataSource, "obsColumns" | "obsColumn" | "labelColumn">, visits?: readonly string[]): void {
   const available = source.obsColumns;
   const need: [string, string][] = [
     ["participant", design.participant],
@@ -117,7 +125,7 @@ export function validateDesign(design: TrialDesign, source: Pick<DataSource, "ob
   for (const [role, col] of need)
     if (!available.includes(col))
       throw new TrialmixInputError(`${role} column '${col}' not found; available columns: ${listShort(available, 50)}`);
-  const arms = columnLabels(source.obsColumn(design.arm));
+  const arms = columnLabels(designColumn(source, design.arm));
   for (const [role, lab] of [
     ["treated", design.treated],
     ["control", design.control],
@@ -128,7 +136,7 @@ export function validateDesign(design: TrialDesign, source: Pick<DataSource, "ob
   if (vis.length) {
     if (vis.length !== 2) throw new TrialmixInputError(`exactly two visits are needed (baseline,followup); got ${vis.length}`);
     if (vis[0] === vis[1]) throw new TrialmixInputError(`baseline and follow-up visits are both '${vis[0]}'`);
-    const observed = columnLabels(source.obsColumn(design.visit));
+    const observed = columnLabels(designColumn(source, design.visit));
     for (const v of vis)
       if (!observed.includes(v))
         throw new TrialmixInputError(`visit '${v}' not found in visit column '${design.visit}'; observed visits: ${listShort(observed)}`);

@@ -2,14 +2,19 @@
 // arms, no crossover cells, no missing design labels), with the design columns as integer codes.
 import { TrialmixInputError } from "../errors.js";
 import type { DataSource, ObsColumn } from "../io/h5ad/reader.js";
-import type { TrialDesign } from "./design.js";
+import { type TrialDesign, designColumn } from "./design.js";
 import { type Factor, factor } from "./factor.js";
+import { cellNumberComma } from "../io/csv.js";
 
 /** The features and where they are: obs columns (obsSet) or matrix columns (varIndex: var name -> column). */
 export interface FeatureSelection {
   features: string[];
   obsSet: Set<string>;
   varIndex: Map<string, number>;
+  /** Requested columns without a single number (every cell blank, NA or text): NaN rows with this reason. */
+  unusable: Map<string, string>;
+  /** When the features were taken by default from a table: how many, the first few and what was left out (the summary line says it). */
+  note?: string;
 }
 
 /** The kept cells (keep[i] = 1) and the design columns as codes. */
@@ -34,8 +39,9 @@ export function isNumericKind(c: ObsColumn): boolean {
 export function selectFeatures(source: DataSource, design: TrialDesign, requested: string[] | undefined, layer: string | null | undefined, covariates: string[]): FeatureSelection {
   if (!requested && source.nVars === 0 && hasMatrix(source, layer))
     throw new TrialmixInputError("the matrix has 0 genes (n_vars = 0); name obs columns to analyse with --features");
-  const features = requested ? requested.slice() : defaultFeatures(source, design, covariates);
-  if (features.length === 0) throw new TrialmixInputError("no features to analyse");
+  const byDefault = requested ? null : defaultFeatures(source, design, covariates);
+  const features = requested ? requested.slice() : byDefault!.features;
+  if (features.length === 0) throw new TrialmixInputError(`no features to analyse${byDefault?.note ? ` (${byDefault.note})` : ""}`);
   const obsSet = new Set(source.obsColumns);
   const varIndex = new Map<string, number>();
   const varDup = new Map<string, number>(); // var names that occur more than once, and how often
@@ -60,25 +66,123 @@ export function selectFeatures(source: DataSource, design: TrialDesign, requeste
     if (seen.has(f)) throw new TrialmixInputError(`feature '${f}' requested twice`);
     seen.add(f);
   }
+  // a design column or a covariate is the model's right-hand side: as its outcome too it would be fitted on itself
+  const roles = designRoles(design, covariates);
   for (const f of features)
-    if (obsSet.has(f) && !isNumericKind(source.obsColumn(f)))
-      throw new TrialmixInputError(`feature '${f}' is an obs column of type ${source.obsColumn(f).kind}, not numeric`);
-  return { features, obsSet, varIndex };
+    if (obsSet.has(f) && roles.has(f))
+      throw new TrialmixInputError(`feature '${f}' is ${roles.get(f)!.startsWith("a ") ? "" : "the "}${roles.get(f)}, not a feature; name other columns with --features`);
+  const unusable = new Map<string, string>();
+  for (const f of features) {
+    if (!obsSet.has(f) || isNumericKind(source.obsColumn(f))) continue;
+    const why = noNumbers(source.obsColumn(f));
+    if (why) unusable.set(f, why);
+  }
+  return { features, obsSet, varIndex, unusable, note: byDefault?.note };
 }
 
 /**
- * Default features: all var names (h5ad), or all numeric columns of a table that are neither
- * design columns nor in `exclude` (the covariates).
+ * Why a text column requested as a feature has no value to fit: every cell missing, or every cell
+ * text (a spreadsheet's "n.d." or "#DIV/0!" column): its row is NaN with this reason. A categorical
+ * column (a declared factor), or text among numbers (a cell that did not parse), is an input error.
  */
-function defaultFeatures(source: DataSource, design: TrialDesign, exclude: string[]): string[] {
-  if (source.nVars > 0) return source.varNames.slice();
-  const skip = new Set([design.participant, design.visit, design.arm, design.celltype, design.crossover, ...exclude]);
-  // numeric as pandas' select_dtypes("number"): ints and floats, not booleans
-  return source.obsColumns.filter((c) => {
-    if (skip.has(c)) return false;
-    const k = source.obsColumn(c).kind;
-    return k === "float" || k === "int";
-  });
+function noNumbers(col: ObsColumn): string {
+  const n = col.values.length;
+  const bad = (): never => {
+    throw new TrialmixInputError(`feature '${col.name}' is an obs column of type ${col.kind}, not numeric${example ? `: '${example}' is not a number` : ""}`);
+  };
+  let example = "";
+  if (col.kind !== "string" || col.values instanceof Float64Array) return bad();
+  if (col.nMissing === n) return `column '${col.name}' is empty: every cell is blank or NA`;
+  let numbers = 0;
+  for (const s of col.values) {
+    if (s === null) continue;
+    const x = cellNumberComma(s.trim());
+    if (x !== undefined) numbers++;
+    else if (!example) example = s;
+  }
+  if (numbers > 0) return bad();
+  return `column '${col.name}' holds no numbers (text such as '${example}')`;
+}
+
+/** The design columns and covariates, with what each is ("participant column", "covariate"). */
+function designRoles(design: TrialDesign, covariates: string[]): Map<string, string> {
+  const roles = new Map<string, string>();
+  for (const c of covariates) roles.set(c, "a covariate (--covariates)");
+  for (const [role, col] of [["crossover", design.crossover], ["cell-type", design.celltype], ["arm", design.arm], ["visit", design.visit], ["participant", design.participant]] as const)
+    if (col) roles.set(col, `${role} column`);
+  return roles;
+}
+
+/** Columns of a table shown by name in a note; the rest are counted. */
+const NOTE_NAMES = 5;
+
+/** "a, b, c, d, e and 3 more". */
+function someNames(names: string[]): string {
+  return names.length <= NOTE_NAMES ? names.join(", ") : `${names.slice(0, NOTE_NAMES).join(", ")} and ${names.length - NOTE_NAMES} more`;
+}
+
+/**
+ * Default features: all var names (h5ad), or the numeric columns of a table that are neither design
+ * columns nor in `exclude` (the covariates), leaving out the table's bookkeeping: a column that varies
+ * only between participants (an age, a sex code) or only between visits (a day, a period) has no
+ * within-participant change that differs between the arms, so it is no outcome. Empty columns are
+ * left out too. The note names what was taken and what was left out.
+ */
+function defaultFeatures(source: DataSource, design: TrialDesign, exclude: string[]): { features: string[]; note?: string } {
+  if (source.nVars > 0) return { features: source.varNames.slice() };
+  const skip = designRoles(design, exclude);
+  const part = factor(designColumn(source, design.participant));
+  const vis = factor(designColumn(source, design.visit));
+  const taken: string[] = [];
+  const byParticipant: string[] = [];
+  const byVisit: string[] = [];
+  const empty: string[] = [];
+  for (const c of source.obsColumns) {
+    if (skip.has(c)) continue;
+    const col = source.obsColumn(c);
+    // numeric as pandas' select_dtypes("number"): ints and floats, not booleans
+    if (col.kind === "float" || col.kind === "int") {
+      const v = col.values as Float64Array;
+      if (varies(v) && constantWithin(v, part)) byParticipant.push(c);
+      else if (varies(v) && constantWithin(v, vis)) byVisit.push(c);
+      else taken.push(c);
+    } else if (col.nMissing === col.values.length) empty.push(c);
+  }
+  const left = [
+    byVisit.length ? `${someNames(byVisit)} (one value per visit)` : "",
+    byParticipant.length ? `${someNames(byParticipant)} (one value per participant)` : "",
+    empty.length ? `${someNames(empty)} (empty)` : "",
+  ].filter((x) => x);
+  const note = `by default the table's numeric columns${taken.length ? `: ${someNames(taken)}` : ""}${left.length ? `; left out: ${left.join(", ")}` : ""}`;
+  return { features: taken, note };
+}
+
+/** True when the values hold two different numbers. */
+function varies(v: Float64Array): boolean {
+  let first = NaN;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== x) continue;
+    if (first !== first) first = x;
+    else if (x !== first) return true;
+  }
+  return false;
+}
+
+/** True when every group of `f` (with two values or more in some group) holds one value (NaN ignored). */
+function constantWithin(v: Float64Array, f: Factor): boolean {
+  const first = new Float64Array(f.labels.length).fill(NaN);
+  let repeated = false;
+  for (let i = 0; i < v.length; i++) {
+    const g = f.codes[i];
+    const x = v[i];
+    if (g < 0 || x !== x) continue;
+    const y = first[g];
+    if (y !== y) first[g] = x;
+    else if (y !== x) return false;
+    else repeated = true;
+  }
+  return repeated;
 }
 
 /** True when the source has an expression matrix (an .h5ad file), even one with 0 genes. */
@@ -93,10 +197,10 @@ function hasMatrix(source: DataSource, layer: string | null | undefined): boolea
 
 /** The cells at either visit, in either arm, with a participant (and cell type when stratified), not crossovers. */
 export function selectCells(source: DataSource, design: TrialDesign, visits: readonly [string, string], byCelltype: boolean, includeCrossovers: boolean): CellSelection {
-  const part = factor(source.obsColumn(design.participant));
-  const vis = factor(source.obsColumn(design.visit));
-  const arm = factor(source.obsColumn(design.arm));
-  const ct = byCelltype ? factor(source.obsColumn(design.celltype!)) : null;
+  const part = factor(designColumn(source, design.participant));
+  const vis = factor(designColumn(source, design.visit));
+  const arm = factor(designColumn(source, design.arm));
+  const ct = byCelltype ? factor(designColumn(source, design.celltype!)) : null;
   const cross = design.crossover && !includeCrossovers ? crossoverFlags(source.obsColumn(design.crossover)) : null;
   const v0 = vis.code(visits[0]);
   const v1 = vis.code(visits[1]);
@@ -113,7 +217,10 @@ export function selectCells(source: DataSource, design: TrialDesign, visits: rea
     if (cross && cross[i]) continue;
     keep[i] = 1;
   }
-  const warnings = nearMissArms(arm, part, vis, [v0, v1], [design.treated, design.control], design.arm);
+  const near = new Set<number>();
+  const warnings = nearMissArms(arm, part, vis, [v0, v1], [design.treated, design.control], design.arm, near);
+  // a table's rows are its units; an .h5ad file's are cells
+  warnings.push(...otherArms(arm, part, vis, [v0, v1], design, near, source.labelColumn ? "rows" : "cells"));
   return { part, vis, arm, ct, v0, v1, aT, aC, keep, warnings };
 }
 
@@ -152,13 +259,14 @@ function crossoverFlags(col: ObsColumn): Uint8Array {
  * 'TREATED'): their participants are not in either arm and are dropped, most likely by mistake, so
  * each such label is named in a warning with the number of participants dropped.
  */
-function nearMissArms(arm: Factor, part: Factor, vis: Factor, visits: number[], labels: string[], column: string): string[] {
+function nearMissArms(arm: Factor, part: Factor, vis: Factor, visits: number[], labels: string[], column: string, near: Set<number>): string[] {
   const norm = (x: string) => x.trim().toLowerCase();
   const out: string[] = [];
   for (const want of labels) {
     const w = arm.code(want);
     arm.labels.forEach((l, code) => {
       if (code === w || l === want || norm(l) !== norm(want) || labels.includes(l)) return;
+      near.add(code);
       const who = new Set<number>();
       for (let i = 0; i < arm.codes.length; i++) if (arm.codes[i] === code && visits.includes(vis.codes[i]) && part.codes[i] >= 0) who.add(part.codes[i]);
       out.push(
@@ -166,5 +274,32 @@ function nearMissArms(arm: Factor, part: Factor, vis: Factor, visits: number[], 
       );
     });
   }
+  return out;
+}
+
+/**
+ * Arms that are neither treated nor control (a second dose, a placebo run-in): the DiD compares two
+ * arms, so their participants are dropped, each such label named in a warning with how many
+ * participants and rows (cells) at the two visits were dropped. `near`: labels already warned
+ * about as near misses of --treated / --control.
+ */
+function otherArms(arm: Factor, part: Factor, vis: Factor, visits: number[], design: TrialDesign, near: Set<number>, unit: string): string[] {
+  const aT = arm.code(design.treated);
+  const aC = arm.code(design.control);
+  const rows = new Float64Array(arm.labels.length);
+  const who = arm.labels.map(() => new Set<number>());
+  for (let i = 0; i < arm.codes.length; i++) {
+    const a = arm.codes[i];
+    if (a < 0 || a === aT || a === aC || near.has(a) || !visits.includes(vis.codes[i]) || part.codes[i] < 0) continue;
+    rows[a]++;
+    who[a].add(part.codes[i]);
+  }
+  const out: string[] = [];
+  arm.labels.forEach((l, a) => {
+    if (rows[a] > 0)
+      out.push(
+        `arm '${l}' in column '${design.arm}' is neither the treated ('${design.treated}') nor the control ('${design.control}') arm: its ${who[a].size} participant(s) (${rows[a]} ${unit}) were dropped`,
+      );
+  });
   return out;
 }

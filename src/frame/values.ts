@@ -16,11 +16,14 @@ export interface ValueOptions {
 
 /** values[j]: feature j over the nRows rows (groupOf: each cell's row, -1 = not kept). */
 export function featureValues(source: DataSource, sel: FeatureSelection, groupOf: Int32Array, nRows: number, agg: AggFunc, opts: ValueOptions): FeatureValues[] {
-  const { features, obsSet } = sel;
+  const { features, obsSet, unusable } = sel;
   const values: FeatureValues[] = new Array(features.length);
   const geneFeats: number[] = []; // positions in `features`
   const obsFeats: number[] = [];
-  for (let j = 0; j < features.length; j++) (obsSet.has(features[j]) ? obsFeats : geneFeats).push(j);
+  for (let j = 0; j < features.length; j++) {
+    if (unusable.has(features[j])) values[j] = new Float64Array(nRows).fill(NaN); // no numbers: a NaN row with its reason
+    else (obsSet.has(features[j]) ? obsFeats : geneFeats).push(j);
+  }
   if (obsFeats.length) {
     // one block for every obs feature (feature-major), as for genes below
     const block = new Float64Array(obsFeats.length * nRows);

@@ -106,10 +106,11 @@ const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 /**
  * The decimal number in text[a, b) without making a string (tables have millions of cells): NaN for
  * an empty cell; undefined for anything but plain decimal notation with at most 15 significant
- * digits and a power of ten up to 22 (then cellNumber decides). Exact: an integer below 2^53 times or
+ * digits and a power of ten up to 22 (then cellNumber decides); `comma`: ',' is a decimal mark as well as '.'
+ * (write.csv2's 0,5). Exact: an integer below 2^53 times or
  * divided by an exactly representable power of ten is one correctly rounded operation (Clinger's fast path).
  */
-export function decimalAt(text: string, a: number, b: number): number | undefined {
+export function decimalAt(text: string, a: number, b: number, comma = false): number | undefined {
   if (a >= b) return NaN;
   let i = a;
   let c = text.charCodeAt(i);
@@ -125,7 +126,7 @@ export function decimalAt(text: string, a: number, b: number): number | undefine
     any = true;
     i++;
   }
-  if (i < b && c === 46) {
+  if (i < b && (c === 46 || (comma && c === 44))) {
     i++;
     while (i < b && (c = text.charCodeAt(i)) >= 48 && c <= 57) {
       if (m !== 0 || c !== 48) digits++;
@@ -206,6 +207,84 @@ export function cellNumber(s: string): number | undefined {
   if (NA_TOKENS.has(t)) return NaN;
   const inf = INFINITE.exec(t);
   return inf ? (inf[1] === "-" ? -Infinity : Infinity) : undefined;
+}
+
+/**
+ * cellNumber where ',' may be the decimal mark (write.csv2, Excel in many locales): a cell with one
+ * ',' and no '.' is read with the ',' as a '.'; no thousands separators are read (1.234,5 is text).
+ */
+export function cellNumberComma(s: string): number | undefined {
+  const k = s.indexOf(",");
+  if (k < 0 || s.indexOf(",", k + 1) >= 0 || s.includes(".")) return cellNumber(s);
+  return cellNumber(s.slice(0, k) + "." + s.slice(k + 1));
+}
+
+/** The separators a table may use, as --sep names them. */
+export const SEPARATORS: Readonly<Record<string, string>> = { ",": ",", ";": ";", tab: "\t" };
+
+/** How messages name a separator. */
+export function separatorName(sep: string): string {
+  return sep === "\t" ? "tab" : sep === ";" ? "semicolon" : sep === "," ? "comma" : `'${sep}'`;
+}
+
+/** How --sep names a separator. */
+export function separatorFlag(sep: string): string {
+  return sep === "\t" ? "tab" : `'${sep}'`;
+}
+
+/**
+ * Fields of a text's first non-blank line for each candidate separator (separators inside quotes are
+ * not counted): the header decides, since column names rarely hold separators while cells (decimal
+ * commas, free text) may.
+ */
+export function headerFieldCounts(text: string, line = firstLine(text)): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const sep of Object.values(SEPARATORS)) {
+    let n = 1;
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (c === '"') quoted = !quoted;
+      else if (c === sep && !quoted) n++;
+    }
+    out.set(sep, n);
+  }
+  return out;
+}
+
+/** The first non-blank line of a text (a byte-order mark dropped). */
+export function firstLine(text: string): string {
+  let a = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (;;) {
+    const nl = text.indexOf("\n", a);
+    const line = text.slice(a, nl < 0 ? text.length : nl).replace(/\r$/, "");
+    if (line.trim() !== "" || nl < 0) return line;
+    a = nl + 1;
+  }
+}
+
+/**
+ * The separator of a delimited text: of comma, semicolon and tab, the one that splits the header
+ * into the most fields; `fallback` (the file name's: tab for .tsv) when none splits it or on a tie
+ * that includes it (a one-column header).
+ */
+export function detectSeparator(text: string, fallback = ","): string {
+  const counts = headerFieldCounts(text);
+  const best = Math.max(...counts.values());
+  if (best <= 1 || counts.get(fallback) === best) return fallback;
+  return [...counts].find(([, n]) => n === best)![0];
+}
+
+/**
+ * A hint for a table that does not parse with `sep`: another separator that splits the header and the
+ * offending line (when given) into the same number of fields (more than one), as a `--sep` to try; "" when none does.
+ */
+export function separatorHint(header: string, sep: string, line?: string): string {
+  const h = headerFieldCounts(header, header);
+  const l = line === undefined ? h : headerFieldCounts(line, line);
+  for (const [other, n] of h)
+    if (other !== sep && n > 1 && l.get(other) === n) return `is the file ${separatorName(other)}-separated? try --sep ${separatorFlag(other)}`;
+  return "";
 }
 
 /** A numeric cell (cellNumber's grammar on the trimmed text): NA tokens and text are NaN. */

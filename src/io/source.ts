@@ -57,6 +57,11 @@ export interface DataSource {
   readonly varNames: string[];
   readonly obsColumns: string[];
   obsColumn(name: string): ObsColumn;
+  /**
+   * A column as the labels the file wrote (tables: the cells' text, whatever they look like), for the
+   * design columns; absent when obsColumn's labels are the file's own (an .h5ad file's obs).
+   */
+  labelColumn?(name: string): ObsColumn;
   readonly layers: string[];
   matrixInfo(layer?: string | null): MatrixInfo;
   /**

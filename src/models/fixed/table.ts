@@ -111,7 +111,8 @@ function fitTable(frame: AnalysisFrame, opts: FixedOptions): { rows: FixedRow[];
   const rows: FixedRow[] = [];
   let nNonrobust = 0;
   for (let f = 0; f < total; f++) {
-    const row = fitFeature(ctx, frame.features[f], frame.values[f]);
+    const before = frame.featureErrors?.[f]; // known before any fit (an empty column)
+    const row = before ? nanRow(frame.features[f], ctx.nUnits, ctx.boot, before) : fitFeature(ctx, frame.features[f], frame.values[f]);
     if (row.cov_type_used === "nonrobust") nNonrobust++;
     rows.push(row);
     if (opts.onProgress && (f + 1) % 1024 === 0) opts.onProgress(f + 1, total);

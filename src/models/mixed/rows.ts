@@ -31,6 +31,7 @@ export interface MixedTable {
   rows: MixedRow[];
   warnings: string[];
   failed: number; // rows without statistics
+  featureNote?: string; // the frame's: features taken by default from a table
 }
 
 export const SLOPE_ON_PSEUDOBULK =
