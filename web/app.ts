@@ -256,7 +256,7 @@ function column(name: string): ColumnInfo | undefined {
 function levelsOf(name: string): string[] {
   const c = column(name);
   if (!c) return [];
-  if (c.kind === "bool") return ["True", "False"];
+  if (c.kind === "bool") return c.levels ?? ["True", "False"]; // a table's own text (TRUE/FALSE), an .h5ad's True/False
   if (c.ordered && c.categories) return c.categories.filter((x) => !c.levels || c.levels.includes(x));
   return c.levels ?? c.categories ?? [];
 }

@@ -51,9 +51,11 @@ function describe(src: DataSource, name: string, kind: "h5ad" | "table", openMs:
       info.categories = col.categories;
       info.ordered = col.ordered;
     }
-    if (col.kind === "categorical" || col.kind === "string") {
+    // a table's true/false column as its labels are written (TRUE, true, True): what the scan matches --treated against
+    const text = col.kind === "bool" && src.labelColumn ? src.labelColumn(c) : col;
+    if (col.kind === "categorical" || col.kind === "string" || text !== col) {
       const seen = new Set<string>();
-      for (const v of col.values as (string | null)[]) {
+      for (const v of text.values as (string | null)[]) {
         if (v !== null && !seen.has(v)) {
           seen.add(v);
           if (seen.size > MAX_LEVELS) break;
