@@ -107,6 +107,8 @@ export const DEFAULTS = {
   includeCrossovers: false,
   aggregate: "participant_visit",
   agg: "mean",
+  sep: "auto",
+  decimal: "auto",
   covariates: [] as string[],
   standardize: true,
   randomSlope: false,
@@ -115,8 +117,6 @@ export const DEFAULTS = {
   seed: 42,
   reml: true,
   covariance: "unstructured",
-  sep: "auto",
-  decimal: "auto",
 } as const;
 
 type ScanSpecs = typeof SCAN_OPTIONS;
