@@ -60,11 +60,11 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   const covariates = frameCovariates(source, covNames, rows);
 
   const frame: AnalysisFrame = { unit: mode, participant: rows.participant, visit: rows.visit, arm: rows.arm, covariates, features: feats.features, values };
+  if (feats.unusable.size) frame.featureErrors = feats.features.map((f) => feats.unusable.get(f) ?? "");
+  if (feats.note) frame.featureNote = feats.note;
   if (cells.ct) frame.celltype = rows.celltype;
   if (mode === "participant_visit") frame.nCells = groupSizes(rows.groupOf, rows.nRows);
   if (cells.warnings.length) frame.warnings = cells.warnings;
-  if (feats.unusable.size) frame.featureErrors = feats.features.map((f) => feats.unusable.get(f) ?? "");
-  if (feats.note) frame.featureNote = feats.note;
   return frame;
 }
 
