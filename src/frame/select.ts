@@ -131,8 +131,8 @@ function someNames(names: string[]): string {
 function defaultFeatures(source: DataSource, design: TrialDesign, exclude: string[]): { features: string[]; note?: string } {
   if (source.nVars > 0) return { features: source.varNames.slice() };
   const skip = designRoles(design, exclude);
-  const part = factor(designColumn(source, design.participant));
-  const vis = factor(designColumn(source, design.visit));
+  const part = designFactor(source, design.participant);
+  const vis = designFactor(source, design.visit);
   const taken: string[] = [];
   const byParticipant: string[] = [];
   const byVisit: string[] = [];
@@ -155,6 +155,16 @@ function defaultFeatures(source: DataSource, design: TrialDesign, exclude: strin
   ].filter((x) => x);
   const note = `by default the table's numeric columns${taken.length ? `: ${someNames(taken)}` : ""}${left.length ? `; left out: ${left.join(", ")}` : ""}`;
   return { features: taken, note };
+}
+
+/** Factors of design columns by column (a source caches its columns): the default features and the cell selection index them once. */
+const FACTORS = new WeakMap<ObsColumn, Factor>();
+
+function designFactor(source: DataSource, name: string): Factor {
+  const col = designColumn(source, name);
+  let f = FACTORS.get(col);
+  if (!f) FACTORS.set(col, (f = factor(col)));
+  return f;
 }
 
 /** True when the values hold two different numbers. */
@@ -197,10 +207,10 @@ function hasMatrix(source: DataSource, layer: string | null | undefined): boolea
 
 /** The cells at either visit, in either arm, with a participant (and cell type when stratified), not crossovers. */
 export function selectCells(source: DataSource, design: TrialDesign, visits: readonly [string, string], byCelltype: boolean, includeCrossovers: boolean): CellSelection {
-  const part = factor(designColumn(source, design.participant));
-  const vis = factor(designColumn(source, design.visit));
-  const arm = factor(designColumn(source, design.arm));
-  const ct = byCelltype ? factor(designColumn(source, design.celltype!)) : null;
+  const part = designFactor(source, design.participant);
+  const vis = designFactor(source, design.visit);
+  const arm = designFactor(source, design.arm);
+  const ct = byCelltype ? designFactor(source, design.celltype!) : null;
   const cross = design.crossover && !includeCrossovers ? crossoverFlags(source.obsColumn(design.crossover)) : null;
   const v0 = vis.code(visits[0]);
   const v1 = vis.code(visits[1]);
