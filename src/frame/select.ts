@@ -137,6 +137,7 @@ function defaultFeatures(source: DataSource, design: TrialDesign, exclude: strin
   const byParticipant: string[] = [];
   const byVisit: string[] = [];
   const empty: string[] = [];
+  let commaCell = ""; // a text cell that reads as a number with a decimal comma
   for (const c of source.obsColumns) {
     if (skip.has(c)) continue;
     const col = source.obsColumn(c);
@@ -147,13 +148,16 @@ function defaultFeatures(source: DataSource, design: TrialDesign, exclude: strin
       else if (varies(v) && constantWithin(v, vis)) byVisit.push(c);
       else taken.push(c);
     } else if (col.nMissing === col.values.length) empty.push(c);
+    else if (!commaCell && !(col.values instanceof Float64Array)) commaCell = decimalCommaCell(c, col.values);
   }
   const left = [
     byVisit.length ? `${someNames(byVisit)} (one value per visit)` : "",
     byParticipant.length ? `${someNames(byParticipant)} (one value per participant)` : "",
     empty.length ? `${someNames(empty)} (empty)` : "",
   ].filter((x) => x);
-  const note = `by default the table's numeric columns${taken.length ? `: ${someNames(taken)}` : ""}${left.length ? `; left out: ${left.join(", ")}` : ""}`;
+  // no numbers at all but decimal-comma text: the likely fix is --decimal ,
+  const hint = taken.length === 0 && commaCell ? `; ${commaCell}: decimal commas? try --decimal ,` : "";
+  const note = `by default the table's numeric columns: ${taken.length ? someNames(taken) : "none"}${left.length ? `; left out: ${left.join(", ")}` : ""}${hint}`;
   return { features: taken, note };
 }
 
@@ -165,6 +169,12 @@ function designFactor(source: DataSource, name: string): Factor {
   let f = FACTORS.get(col);
   if (!f) FACTORS.set(col, (f = factor(col)));
   return f;
+}
+
+/** "column 'x' holds '0,5'" for the first cell of a text column that is a number written with a decimal comma, else "". */
+function decimalCommaCell(name: string, values: (string | null)[]): string {
+  const s = values.find((v) => v !== null);
+  return s && /^\s*[+-]?\d*,\d+\s*$/.test(s) ? `column '${name}' holds '${s}'` : "";
 }
 
 /** True when the values hold two different numbers. */

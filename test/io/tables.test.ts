@@ -70,7 +70,9 @@ describe("separators and decimal marks", () => {
   it("--decimal . keeps decimal commas as text; --decimal , reads quoted 0,5 in a comma file", () => {
     const t = readTable(T + "csv2.csv", { decimal: "." });
     expect(t.obsColumn("G00000").kind).toBe("string");
-    expect(() => frameOf(T + "csv2.csv", { visits: V, decimal: "." })).toThrow(/no features to analyse/);
+    expect(() => frameOf(T + "csv2.csv", { visits: V, decimal: "." })).toThrow(
+      "no features to analyse (by default the table's numeric columns: none; column 'sig_demo' holds '-0,0957148655083242': decimal commas? try --decimal ,)",
+    );
     const c = tableFromText('a,b\n"0,5",1\n"-1,25",2\n', { decimal: "," });
     expect(Array.from(c.obsColumn("a").values as Float64Array)).toEqual([0.5, -1.25]);
     expect(tableFromText('a,b\n"0,5",1\n', ",").obsColumn("a").kind).toBe("string"); // decimal auto: '.' in a comma file
