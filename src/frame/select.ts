@@ -70,7 +70,7 @@ export function selectFeatures(source: DataSource, design: TrialDesign, requeste
   const roles = designRoles(design, covariates);
   for (const f of features)
     if (obsSet.has(f) && roles.has(f))
-      throw new TrialmixInputError(`feature '${f}' is ${roles.get(f)!.startsWith("a ") ? "" : "the "}${roles.get(f)}, not a feature; name other columns with --features`);
+      throw new TrialmixInputError(`feature '${f}' is ${roles.get(f)}, not a feature; name other columns with --features`);
   const unusable = new Map<string, string>();
   for (const f of features) {
     if (!obsSet.has(f) || isNumericKind(source.obsColumn(f))) continue;
@@ -104,12 +104,12 @@ function noNumbers(col: ObsColumn): string {
   return `column '${col.name}' holds no numbers (text such as '${example}')`;
 }
 
-/** The design columns and covariates, with what each is ("participant column", "covariate"). */
+/** The design columns and covariates, with what each is ("the participant column", "a covariate (--covariates)"). */
 function designRoles(design: TrialDesign, covariates: string[]): Map<string, string> {
   const roles = new Map<string, string>();
   for (const c of covariates) roles.set(c, "a covariate (--covariates)");
   for (const [role, col] of [["crossover", design.crossover], ["cell-type", design.celltype], ["arm", design.arm], ["visit", design.visit], ["participant", design.participant]] as const)
-    if (col) roles.set(col, `${role} column`);
+    if (col) roles.set(col, `the ${role} column`);
   return roles;
 }
 
