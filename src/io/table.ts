@@ -207,6 +207,12 @@ function lineAt(text: string, n: number): string {
   return text.slice(a, nl < 0 ? text.length : nl).replace(/\r$/, "");
 }
 
+/** A row with another number of fields than the header: the counts, and the separator to try when another one explains it. */
+function raggedRow(text: string, sep: string, line: number, count: number, width: number): TrialmixInputError {
+  const hint = separatorHint(firstLine(text), sep, lineAt(text, line));
+  return new TrialmixInputError(`line ${line} has ${count} fields, the header has ${width}${hint ? `: ${hint}` : ""}`);
+}
+
 /**
  * Parse CSV/TSV text into a TableSource; cells are kept as positions in the text. `format`: a
  * separator (",", ";", "\t") or { sep, decimal } (TableFormat; the separator is found from the header by default).
@@ -246,10 +252,7 @@ export function tableFromText(text: string, format: string | TableFormat = {}, n
           return;
         }
         if (blank) len = start;
-        else if (count !== header.length) {
-          const hint = separatorHint(firstLine(text), sep, lineAt(text, line));
-          throw new TrialmixInputError(`line ${line} has ${count} fields, the header has ${header.length}${hint ? `: ${hint}` : ""}`);
-        }
+        else if (count !== header.length) throw raggedRow(text, sep, line, count, header.length);
         else nRows++;
         start = len;
       },
