@@ -1,0 +1,106 @@
+// Marshals a batch into the kernel's memory (one WASM call per batch): the header, the inputs and every
+// output of the table in outputs.ts.
+import type { BatchDesign, BatchFit, KernelOptions } from "../types.js";
+import { TrialmixInputError } from "../errors.js";
+import { Field } from "./abi.js";
+import { getKernel, type KernelExports } from "./load.js";
+import { OUTPUT_ROWS, ELEM_BYTES, view, type BatchExtras, type Dims, type KernelFit } from "./outputs.js";
+import { MAX_RANDOM_EFFECTS } from "./control.js";
+
+/** The design's shape errors (and q beyond MAX_RANDOM_EFFECTS); returns the number of responses in Y. */
+function checkBatch(design: BatchDesign, Y: Float64Array): number {
+  const { n, p, q, G } = design;
+  if (!(n > 0 && p > 0 && q > 0 && G > 0)) throw new Error(`fitBatch: need n, p, q, G > 0 (got n=${n}, p=${p}, q=${q}, G=${G})`);
+  if (q > MAX_RANDOM_EFFECTS) throw new TrialmixInputError(`${q} random-effect columns per group: at most ${MAX_RANDOM_EFFECTS} are supported (the optimiser's work grows as q^6; see docs/lmm.md)`);
+  if (design.X.length !== n * p) throw new Error(`fitBatch: X has ${design.X.length} values, expected n*p = ${n * p}`);
+  if (design.Z.length !== n * q) throw new Error(`fitBatch: Z has ${design.Z.length} values, expected n*q = ${n * q}`);
+  if (design.groups.length !== n) throw new Error(`fitBatch: groups has ${design.groups.length} entries, expected n = ${n}`);
+  for (let i = 0; i < n; i++) {
+    const g = design.groups[i];
+    if (!(g >= 0 && g < G)) throw new Error(`fitBatch: groups[${i}] = ${g} is outside 0..G-1 (G = ${G})`);
+  }
+  if (Y.length % n !== 0) throw new Error(`fitBatch: Y has ${Y.length} values, not a multiple of n = ${n}`);
+  return Y.length / n;
+}
+
+interface Layout { header: number; pX: number; pZ: number; pG: number; pY: number; out: Map<Field, number> }
+
+/**
+ * The kernel's memory for one batch, laid out the same way every time after a reset (the arena is a bump
+ * allocator): header, inputs, then the outputs (the wanted ones, in table order). So a responseBuffer()
+ * view sits exactly where fitBatchFull will read the responses.
+ */
+function layout(k: KernelExports, design: BatchDesign, m: number, dims: Dims | null, extras: boolean): Layout {
+  const { n, p, q } = design;
+  k.reset();
+  const bytes = (len: number, size: number) => k.alloc(Math.max(len, 1) * size);
+  const header = bytes(Field.COUNT, 4);
+  const pX = bytes(n * p, 8), pZ = bytes(n * q, 8), pG = bytes(n, 4), pY = bytes(m * n, 8);
+  const out = new Map<Field, number>();
+  if (dims) for (const [, o] of OUTPUT_ROWS) if (extras || !o.optional) out.set(o.field, bytes(o.length(dims), ELEM_BYTES[o.elem]));
+  return { header, pX, pZ, pG, pY, out };
+}
+
+/** The header's slots: dimensions, options, inputs' and outputs' addresses (0: an output not wanted). */
+function writeHeader(buf: ArrayBufferLike, L: Layout, design: BatchDesign, m: number, reml: boolean, diag: boolean): void {
+  const h = new Uint32Array(buf, L.header, Field.COUNT).fill(0);
+  h[Field.N] = design.n; h[Field.P] = design.p; h[Field.Q] = design.q; h[Field.G] = design.G; h[Field.M] = m;
+  h[Field.REML] = reml ? 1 : 0; h[Field.DIAG] = diag ? 1 : 0;
+  h[Field.X] = L.pX; h[Field.Z] = L.pZ; h[Field.GROUPS] = L.pG; h[Field.Y] = L.pY;
+  for (const [field, ptr] of L.out) h[field] = ptr;
+}
+
+/** Fit m responses sharing one design; returns the batch fit (and the optional outputs when asked). */
+export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelOptions = {}, extras = false): BatchFit & { extras?: BatchExtras } {
+  const k = getKernel();
+  const m = checkBatch(design, Y);
+  const { n, p, q, G } = design;
+  const reml = opts.reml ?? true;
+  const diag = (opts.covariance ?? "unstructured") === "diagonal";
+  const dims: Dims = { m, p, q, G, nth: diag ? q : (q * (q + 1)) / 2 };
+  const L = layout(k, design, m, dims, extras);
+  // views after all allocations (memory may have grown)
+  let buf = k.memory.buffer;
+  new Float64Array(buf, L.pX, n * p).set(design.X);
+  new Float64Array(buf, L.pZ, n * q).set(design.Z);
+  new Int32Array(buf, L.pG, n).set(design.groups);
+  // responses already in place (responseBuffer) are not copied
+  if (!(Y.buffer === buf && Y.byteOffset === L.pY)) new Float64Array(buf, L.pY, m * n).set(Y);
+  writeHeader(buf, L, design, m, reml, diag);
+  k.fitBatch(L.header);
+  buf = k.memory.buffer; // re-create views after growth inside the kernel
+  // filled from the table below (KernelFit's arrays are typed from the same table)
+  const fit: KernelFit & { extras?: BatchExtras } = { m, p, q } as KernelFit;
+  const optional = {} as BatchExtras;
+  for (const [name, o] of OUTPUT_ROWS) {
+    const ptr = L.out.get(o.field);
+    const into: Record<string, unknown> = o.optional ? optional : fit;
+    if (ptr !== undefined) into[name] = view(o.elem, buf, ptr, o.length(dims)).slice();
+  }
+  k.reset();
+  if (extras) fit.extras = optional;
+  return fit;
+}
+
+/** Fit every feature (row of the m x n feature-major Y) against the shared design in one WASM call. */
+export function fitBatch(design: BatchDesign, Y: Float64Array, opts: KernelOptions = {}): BatchFit {
+  return fitBatchFull(design, Y, opts, false);
+}
+
+/**
+ * Zero-copy input: a view of the kernel's memory where the next fitBatch(design, view) of m responses
+ * reads them, so the caller writes them there (e.g. standardises into it) and nothing is copied.
+ * Valid until the next kernel call.
+ */
+export function responseBuffer(design: BatchDesign, m: number): Float64Array {
+  const k = getKernel();
+  const { pY } = layout(k, design, m, null, false);
+  return new Float64Array(k.memory.buffer, pY, m * design.n);
+}
+
+/** The typed arrays of a fit, to hand to another thread without copying (every array of the table it has). */
+export function fitBuffers(fit: KernelFit): ArrayBuffer[] {
+  const arrays: Record<string, unknown> = fit;
+  const buffers = OUTPUT_ROWS.filter(([, o]) => !o.optional).map(([name]) => (arrays[name] as ArrayBufferView).buffer as ArrayBuffer);
+  return [...new Set(buffers)];
+}

@@ -1,0 +1,60 @@
+// The kernel's output columns, one row each: the header slot the kernel writes it through (abi.ts Field),
+// its element type and its length. The host allocates, reads and transfers every output from this table,
+// and BatchFit's arrays are typed from it: a new kernel output is its writer in assembly/batch/outputs.ts,
+// its Field, one row here, and the schema and a test.
+import { Field } from "./abi.js";
+import type { BatchFit as DeclaredBatchFit } from "../types.js";
+
+/** The sizes an output's length depends on (nth: theta's length, q or q(q+1)/2). */
+export interface Dims { m: number; p: number; q: number; G: number; nth: number }
+
+type Elem = "f64" | "i32" | "u8";
+interface OutputSpec { field: Field; elem: Elem; length(d: Dims): number; optional?: true }
+
+export const OUTPUTS = {
+  beta: { field: Field.BETA, elem: "f64", length: (d) => d.m * d.p },
+  se: { field: Field.SE, elem: "f64", length: (d) => d.m * d.p },
+  df: { field: Field.DF, elem: "f64", length: (d) => d.m * d.p }, // Satterthwaite df per coefficient (lmerTest's)
+  covRe: { field: Field.COV_RE, elem: "f64", length: (d) => d.m * d.q * d.q },
+  scale: { field: Field.SCALE, elem: "f64", length: (d) => d.m }, // residual variances
+  logLik: { field: Field.LOG_LIK, elem: "f64", length: (d) => d.m }, // REML/ML log-likelihoods on R's scale
+  theta: { field: Field.THETA, elem: "f64", length: (d) => d.m * d.nth },
+  converged: { field: Field.CONVERGED, elem: "u8", length: (d) => d.m },
+  singular: { field: Field.SINGULAR, elem: "u8", length: (d) => d.m },
+  iterations: { field: Field.ITERATIONS, elem: "i32", length: (d) => d.m },
+  status: { field: Field.STATUS, elem: "i32", length: (d) => d.m }, // FIT_STATUS
+  reason: { field: Field.REASON, elem: "i32", length: (d) => d.m }, // reasonText(code)
+  gradient: { field: Field.GRADIENT, elem: "f64", length: (d) => d.m * d.nth }, // the criterion's, in theta
+  // fitLmm's
+  vcov: { field: Field.VCOV, elem: "f64", length: (d) => d.m * d.p * d.p, optional: true },
+  ranef: { field: Field.RANEF, elem: "f64", length: (d) => d.m * d.G * d.q, optional: true },
+  condVar: { field: Field.COND_VAR, elem: "f64", length: (d) => d.m * d.G * d.q * d.q, optional: true },
+  objective: { field: Field.OBJECTIVE, elem: "f64", length: (d) => d.m, optional: true }, // -2 logLik
+} as const satisfies Record<string, OutputSpec>;
+
+type Table = typeof OUTPUTS;
+export type OutputName = keyof Table;
+type ArrayOf<E extends Elem> = E extends "f64" ? Float64Array : E extends "i32" ? Int32Array : Uint8Array;
+type Arrays<Optional extends boolean> = {
+  -readonly [K in OutputName as (Table[K] extends { optional: true } ? true : false) extends Optional ? K : never]: ArrayOf<Table[K]["elem"]>;
+};
+
+/** Every array of a batch fit (feature-major). */
+export type KernelFit = { m: number; p: number; q: number } & Arrays<false>;
+/** The optional outputs (fitLmm's). */
+export type BatchExtras = Arrays<true>;
+
+/** The table's rows in allocation order. */
+export const OUTPUT_ROWS = Object.entries(OUTPUTS) as [OutputName, OutputSpec][];
+
+export const ELEM_BYTES: Record<Elem, number> = { f64: 8, i32: 4, u8: 1 };
+
+/** A typed array of elem over memory. */
+export function view(elem: Elem, buf: ArrayBufferLike, ptr: number, len: number): Float64Array | Int32Array | Uint8Array {
+  return elem === "f64" ? new Float64Array(buf, ptr, len) : elem === "i32" ? new Int32Array(buf, ptr, len) : new Uint8Array(buf, ptr, len);
+}
+
+// BatchFit (src/types.ts) and the table describe the same arrays: a compile error here when they drift.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type BatchFitMatchesOutputs = Assert<Same<KernelFit, DeclaredBatchFit>>;
