@@ -4,7 +4,7 @@ import type { BatchDesign, BatchFit, KernelOptions } from "../types.js";
 import { TrialmixInputError } from "../errors.js";
 import { Field } from "./abi.js";
 import { getKernel, type KernelExports } from "./load.js";
-import { OUTPUT_ROWS, ELEM_BYTES, view, type BatchExtras, type Dims, type KernelFit } from "./outputs.js";
+import { OUTPUT_ROWS, type BatchExtras, type Dims, type KernelFit } from "./outputs.js";
 import { MAX_RANDOM_EFFECTS } from "./control.js";
 
 /** The design's shape errors (and q beyond MAX_RANDOM_EFFECTS); returns the number of responses in Y. */
@@ -23,7 +23,8 @@ function checkBatch(design: BatchDesign, Y: Float64Array): number {
   return Y.length / n;
 }
 
-interface Layout { header: number; pX: number; pZ: number; pG: number; pY: number; out: Map<Field, number> }
+/** Addresses of the batch's header, inputs and outputs (out[i]: OUTPUT_ROWS[i]'s, 0 when not wanted). */
+interface Layout { header: number; pX: number; pZ: number; pG: number; pY: number; out: number[] }
 
 /**
  * The kernel's memory for one batch, laid out the same way every time after a reset (the arena is a bump
@@ -36,18 +37,18 @@ function layout(k: KernelExports, design: BatchDesign, m: number, dims: Dims | n
   const bytes = (len: number, size: number) => k.alloc(Math.max(len, 1) * size);
   const header = bytes(Field.COUNT, 4);
   const pX = bytes(n * p, 8), pZ = bytes(n * q, 8), pG = bytes(n, 4), pY = bytes(m * n, 8);
-  const out = new Map<Field, number>();
-  if (dims) for (const [, o] of OUTPUT_ROWS) if (extras || !o.optional) out.set(o.field, bytes(o.length(dims), ELEM_BYTES[o.elem]));
+  const out: number[] = [];
+  for (const o of OUTPUT_ROWS) out.push(dims && (extras || !o.optional) ? bytes(o.length(dims), o.size) : 0);
   return { header, pX, pZ, pG, pY, out };
 }
 
 /** The header's slots: dimensions, options, inputs' and outputs' addresses (0: an output not wanted). */
 function writeHeader(buf: ArrayBufferLike, L: Layout, design: BatchDesign, m: number, reml: boolean, diag: boolean): void {
-  const h = new Uint32Array(buf, L.header, Field.COUNT).fill(0);
+  const h = new Uint32Array(buf, L.header, Field.COUNT);
   h[Field.N] = design.n; h[Field.P] = design.p; h[Field.Q] = design.q; h[Field.G] = design.G; h[Field.M] = m;
   h[Field.REML] = reml ? 1 : 0; h[Field.DIAG] = diag ? 1 : 0;
   h[Field.X] = L.pX; h[Field.Z] = L.pZ; h[Field.GROUPS] = L.pG; h[Field.Y] = L.pY;
-  for (const [field, ptr] of L.out) h[field] = ptr;
+  for (let i = 0; i < OUTPUT_ROWS.length; i++) h[OUTPUT_ROWS[i].field] = L.out[i];
 }
 
 /** Fit m responses sharing one design; returns the batch fit (and the optional outputs when asked). */
@@ -72,10 +73,11 @@ export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelO
   // filled from the table below (KernelFit's arrays are typed from the same table)
   const fit: KernelFit & { extras?: BatchExtras } = { m, p, q } as KernelFit;
   const optional = {} as BatchExtras;
-  for (const [name, o] of OUTPUT_ROWS) {
-    const ptr = L.out.get(o.field);
+  for (let i = 0; i < OUTPUT_ROWS.length; i++) {
+    const o = OUTPUT_ROWS[i], ptr = L.out[i];
+    if (ptr === 0) continue;
     const into: Record<string, unknown> = o.optional ? optional : fit;
-    if (ptr !== undefined) into[name] = view(o.elem, buf, ptr, o.length(dims)).slice();
+    into[o.name] = o.read(buf, ptr, o.length(dims));
   }
   k.reset();
   if (extras) fit.extras = optional;
@@ -101,6 +103,6 @@ export function responseBuffer(design: BatchDesign, m: number): Float64Array {
 /** The typed arrays of a fit, to hand to another thread without copying (every array of the table it has). */
 export function fitBuffers(fit: KernelFit): ArrayBuffer[] {
   const arrays: Record<string, unknown> = fit;
-  const buffers = OUTPUT_ROWS.filter(([, o]) => !o.optional).map(([name]) => (arrays[name] as ArrayBufferView).buffer as ArrayBuffer);
+  const buffers = OUTPUT_ROWS.filter((o) => !o.optional).map((o) => (arrays[o.name] as ArrayBufferView).buffer as ArrayBuffer);
   return [...new Set(buffers)];
 }

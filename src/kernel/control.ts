@@ -1,5 +1,5 @@
 // The kernel's limits and tolerances as the host sees them (OptSummary reports them).
-import { getKernel } from "./load.js";
+import { getKernel, type KernelExports } from "./load.js";
 
 /**
  * The most random-effect columns per group a fit takes (docs/lmm.md). For q >= 2 the search is Newton with
@@ -9,10 +9,18 @@ import { getKernel } from "./load.js";
  */
 export const MAX_RANDOM_EFFECTS = 8;
 
+const read = new WeakMap<KernelExports, Readonly<Record<string, number>>>();
+
 /** The kernel's tolerances by name: every constant of assembly/tolerances.ts (the single source), which the
- * kernel exports as wasm globals (and nothing else as globals). */
-export function kernelTolerances(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, g] of Object.entries(getKernel())) if (g instanceof WebAssembly.Global) out[name] = Number(g.value);
-  return out;
+ * kernel exports as wasm globals (and nothing else as globals). Read once per kernel instance (frozen). */
+export function kernelTolerances(): Readonly<Record<string, number>> {
+  const k = getKernel();
+  let t = read.get(k);
+  if (!t) {
+    const out: Record<string, number> = {};
+    for (const [name, g] of Object.entries(k)) if (g instanceof WebAssembly.Global) out[name] = Number(g.value);
+    t = Object.freeze(out);
+    read.set(k, t);
+  }
+  return t;
 }

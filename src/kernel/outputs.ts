@@ -44,15 +44,30 @@ export type KernelFit = { m: number; p: number; q: number } & Arrays<false>;
 /** The optional outputs (fitLmm's). */
 export type BatchExtras = Arrays<true>;
 
-/** The table's rows in allocation order. */
-export const OUTPUT_ROWS = Object.entries(OUTPUTS) as [OutputName, OutputSpec][];
+type Output = Float64Array | Int32Array | Uint8Array;
+/** A copy of len elements at ptr (one function per element type, so each call site sees one array type). */
+const READ: Record<Elem, (buf: ArrayBufferLike, ptr: number, len: number) => Output> = {
+  f64: (buf, ptr, len) => new Float64Array(buf, ptr, len).slice(),
+  i32: (buf, ptr, len) => new Int32Array(buf, ptr, len).slice(),
+  u8: (buf, ptr, len) => new Uint8Array(buf, ptr, len).slice(),
+};
+const ELEM_BYTES: Record<Elem, number> = { f64: 8, i32: 4, u8: 1 };
 
-export const ELEM_BYTES: Record<Elem, number> = { f64: 8, i32: 4, u8: 1 };
-
-/** A typed array of elem over memory. */
-export function view(elem: Elem, buf: ArrayBufferLike, ptr: number, len: number): Float64Array | Int32Array | Uint8Array {
-  return elem === "f64" ? new Float64Array(buf, ptr, len) : elem === "i32" ? new Int32Array(buf, ptr, len) : new Uint8Array(buf, ptr, len);
+/** A row of the table as the host uses it. */
+export interface OutputRow {
+  name: OutputName;
+  field: Field;
+  optional: boolean;
+  /** Bytes of one element. */
+  size: number;
+  length(d: Dims): number;
+  read(buf: ArrayBufferLike, ptr: number, len: number): Output;
 }
+
+/** The table's rows in allocation order. */
+export const OUTPUT_ROWS: readonly OutputRow[] = (Object.entries(OUTPUTS) as [OutputName, OutputSpec][]).map(([name, o]) => ({
+  name, field: o.field, optional: o.optional === true, size: ELEM_BYTES[o.elem], length: o.length, read: READ[o.elem],
+}));
 
 // BatchFit (src/types.ts) and the table describe the same arrays: a compile error here when they drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
