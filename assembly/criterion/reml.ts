@@ -17,12 +17,12 @@ export let ZtZg: usize = 0; // G x q x q
 export let ZtXg: usize = 0; // G x q x p
 // q = 1 pooling by the value of Z_g'Z_g
 export let K: i32 = 0;
-export let poolZ: usize = 0; // K
-export let poolCnt: usize = 0; // K
-export let poolS: usize = 0; // K x p x p : sum (X_g'z)(z'X_g)
+let poolZ: usize = 0; // K
+let poolCnt: usize = 0; // K
+let poolS: usize = 0; // K x p x p : sum (X_g'z)(z'X_g)
 export let groupPool: usize = 0; // G (i32)
-export let sumZtZ: f64 = 0; // trace(Z'Z)
-export let Ssum: usize = 0; // p x p sum of poolS
+let sumZtZ: f64 = 0; // trace(Z'Z)
+let Ssum: usize = 0; // p x p sum of poolS
 export let Aw: usize = 0; // p x p within-group cross-products X'(I - P_Z)X, from the rows (no differences of sums)
 
 // ---- per feature ----
@@ -109,7 +109,7 @@ let gradOk = false; // gradient()'s results (gradMemo, gradL, gradP) are the kep
 let gradMemo: usize = 0; // nth
 
 /** Drop the kept evaluation (a new response or design). */
-export function forget(): void { memoOk = false; ainvOk = false; derivsOk = false; gradOk = false; }
+function forget(): void { memoOk = false; ainvOk = false; derivsOk = false; gradOk = false; }
 
 export function buildLambda(th: usize): void {
   for (let i = 0; i < q * q; i++) st(Lam, i, 0);
@@ -199,11 +199,11 @@ export function groupFactor(Zg: usize): void {
 // log|Lam' C_g Lam + I| = log|G_g| + log|D_g|: sums of positive terms at any theta (y'y - sum |cu|^2
 // cancels to the digits of the residual as theta grows). Dropped eigen-directions have U = 0, D^-1 = 1.
 export let Ug: usize = 0; // G x q x q
-export let Dinvg: usize = 0; // G x q
-export let BXg: usize = 0; // G x q x p
-export let ldD: f64 = 0; // sum_g log|D_g|
-export let Byg: usize = 0; // G x q (per response)
-export let Gf: usize = 0; // q x q: chol(G_g) after betweenFactor
+let Dinvg: usize = 0; // G x q
+let BXg: usize = 0; // G x q x p
+let ldD: f64 = 0; // sum_g log|D_g|
+let Byg: usize = 0; // G x q (per response)
+let Gf: usize = 0; // q x q: chol(G_g) after betweenFactor
 let Gam: usize = 0; // q x q: Lam' U
 
 export function setBetween(u: usize, dinv: usize, bx: usize, ldd: f64): void {

@@ -22,11 +22,11 @@ let bw: usize = 0; // p
 let tmp4: usize = 0; // 4
 /** No residual degrees of freedom after X and each group's Z: the residual says nothing (no exact-fit test). */
 export let exactCheck = false;
-export let yc: usize = 0; // n + 2: the response as fitted (centred, scaled, deflated)
-export let yCur: usize = 0; // where the response is
+let yc: usize = 0; // n + 2: the response as fitted (centred, scaled, deflated)
+let yCur: usize = 0; // where the response is
 export let betaShift: usize = 0; // p: beta of the deflation, added back to the fit's beta
 export let ybar: f64 = 0; export let icol: i32 = -1; export let ival: f64 = 0;
-export let yexp: i32 = 0; export let ymaxS: f64 = 0; // 2^yexp scales y; max |y| after it
+export let yexp: i32 = 0; let ymaxS: f64 = 0; // 2^yexp scales y; max |y| after it
 export let rss: f64 = 0; // the residual after X and each group's own Z columns
 export let rssFloor: f64 = 0; // below this it is roundoff
 export let zMin: f64 = 0; // smallest positive Z_g'Z_g (q = 1)
@@ -177,7 +177,7 @@ function xwty(y: usize, out: usize): void {
   for (; k < nw; k++) st(out, ldi(wIdx, k), dot(XwT + (<usize>(k * n) << 3), y, n));
 }
 
-export const READ_OK: i32 = 0;
+const READ_OK: i32 = 0;
 export const READ_NONFINITE: i32 = 1;
 export const READ_CONSTANT: i32 = 2;
 
