@@ -4,7 +4,7 @@ import type { BatchDesign, BatchFit, KernelOptions } from "../types.js";
 import { TrialmixInputError } from "../errors.js";
 import { Field } from "./abi.js";
 import { getKernel, type KernelExports } from "./load.js";
-import { OUTPUT_ROWS, type BatchExtras, type Dims, type KernelFit } from "./outputs.js";
+import { OUTPUT_ROWS, outputLength, type BatchExtras, type Dims, type KernelFit } from "./outputs.js";
 import { MAX_RANDOM_EFFECTS } from "./control.js";
 
 /** The design's shape errors (and q beyond MAX_RANDOM_EFFECTS); returns the number of responses in Y. */
@@ -23,23 +23,29 @@ function checkBatch(design: BatchDesign, Y: Float64Array): number {
   return Y.length / n;
 }
 
-/** Addresses of the batch's header, inputs and outputs (out[i]: OUTPUT_ROWS[i]'s, 0 when not wanted). */
-interface Layout { header: number; pX: number; pZ: number; pG: number; pY: number; out: number[] }
+/** Addresses of the batch's header, inputs and outputs (out[i]: OUTPUT_ROWS[i]'s, 0 when not wanted, of
+ * len[i] elements for an unstructured covariance). */
+interface Layout { header: number; pX: number; pZ: number; pG: number; pY: number; out: number[]; len: number[] }
 
 /**
  * The kernel's memory for one batch, laid out the same way every time after a reset (the arena is a bump
- * allocator): header, inputs, then the outputs (the wanted ones, in table order). So a responseBuffer()
- * view sits exactly where fitBatchFull will read the responses.
+ * allocator): header, inputs, then the outputs (the optional ones when extras), each 16-byte aligned, in one
+ * allocation. Its size does not depend on the options (theta's outputs get q(q+1)/2 slots, enough for a
+ * diagonal covariance's q too): so a responseBuffer() view sits exactly where fitBatchFull will read the
+ * responses, and the memory it may need to grow is grown when the view is made, not under it.
  */
-function layout(k: KernelExports, design: BatchDesign, m: number, dims: Dims | null, extras: boolean): Layout {
-  const { n, p, q } = design;
+function layout(k: KernelExports, design: BatchDesign, m: number, extras: boolean): Layout {
+  const { n, p, q, G } = design;
+  const most: Dims = { m, p, q, G, nth: (q * (q + 1)) / 2 };
+  let end = 0;
+  const place = (len: number, size: number) => { const at = end; end += (Math.max(len, 1) * size + 15) & ~15; return at; };
+  const header = place(Field.COUNT, 4);
+  const pX = place(n * p, 8), pZ = place(n * q, 8), pG = place(n, 4), pY = place(m * n, 8);
+  const len = OUTPUT_ROWS.map((o) => outputLength(o, most));
+  const out = OUTPUT_ROWS.map((o, i) => (extras || !o.optional ? place(len[i], o.size) : -1));
   k.reset();
-  const bytes = (len: number, size: number) => k.alloc(Math.max(len, 1) * size);
-  const header = bytes(Field.COUNT, 4);
-  const pX = bytes(n * p, 8), pZ = bytes(n * q, 8), pG = bytes(n, 4), pY = bytes(m * n, 8);
-  const out: number[] = [];
-  for (const o of OUTPUT_ROWS) out.push(dims && (extras || !o.optional) ? bytes(o.length(dims), o.size) : 0);
-  return { header, pX, pZ, pG, pY, out };
+  const base = k.alloc(end);
+  return { header: base + header, pX: base + pX, pZ: base + pZ, pG: base + pG, pY: base + pY, out: out.map((a) => (a < 0 ? 0 : base + a)), len };
 }
 
 /** The header's slots: dimensions, options, inputs' and outputs' addresses (0: an output not wanted). */
@@ -59,9 +65,9 @@ export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelO
   const reml = opts.reml ?? true;
   const diag = (opts.covariance ?? "unstructured") === "diagonal";
   const dims: Dims = { m, p, q, G, nth: diag ? q : (q * (q + 1)) / 2 };
-  const L = layout(k, design, m, dims, extras);
+  const L = layout(k, design, m, extras);
   // views after all allocations (memory may have grown)
-  let buf = k.memory.buffer;
+  const buf = k.memory.buffer;
   new Float64Array(buf, L.pX, n * p).set(design.X);
   new Float64Array(buf, L.pZ, n * q).set(design.Z);
   new Int32Array(buf, L.pG, n).set(design.groups);
@@ -69,15 +75,15 @@ export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelO
   if (!(Y.buffer === buf && Y.byteOffset === L.pY)) new Float64Array(buf, L.pY, m * n).set(Y);
   writeHeader(buf, L, design, m, reml, diag);
   k.fitBatch(L.header);
-  buf = k.memory.buffer; // re-create views after growth inside the kernel
-  // filled from the table below (KernelFit's arrays are typed from the same table)
+  const out = k.memory.buffer; // (grown inside the kernel, maybe)
+  // filled from the table (KernelFit's arrays are typed from the same table)
   const fit: KernelFit & { extras?: BatchExtras } = { m, p, q } as KernelFit;
   const optional = {} as BatchExtras;
   for (let i = 0; i < OUTPUT_ROWS.length; i++) {
     const o = OUTPUT_ROWS[i], ptr = L.out[i];
     if (ptr === 0) continue;
     const into: Record<string, unknown> = o.optional ? optional : fit;
-    into[o.name] = o.read(buf, ptr, o.length(dims));
+    into[o.name] = o.read(out, ptr, diag ? outputLength(o, dims) : L.len[i]);
   }
   k.reset();
   if (extras) fit.extras = optional;
@@ -96,11 +102,11 @@ export function fitBatch(design: BatchDesign, Y: Float64Array, opts: KernelOptio
  */
 export function responseBuffer(design: BatchDesign, m: number): Float64Array {
   const k = getKernel();
-  const { pY } = layout(k, design, m, null, false);
+  const { pY } = layout(k, design, m, false);
   return new Float64Array(k.memory.buffer, pY, m * design.n);
 }
 
-/** The typed arrays of a fit, to hand to another thread without copying (every array of the table it has). */
+/** The buffers of a fit's arrays, to hand to another thread without copying (every array of the table it has). */
 export function fitBuffers(fit: KernelFit): ArrayBuffer[] {
   const arrays: Record<string, unknown> = fit;
   const buffers = OUTPUT_ROWS.filter((o) => !o.optional).map((o) => (arrays[o.name] as ArrayBufferView).buffer as ArrayBuffer);

@@ -7,29 +7,31 @@ import type { BatchFit as DeclaredBatchFit } from "../types.js";
 
 /** The sizes an output's length depends on (nth: theta's length, q or q(q+1)/2). */
 export interface Dims { m: number; p: number; q: number; G: number; nth: number }
+type Dim = Exclude<keyof Dims, "m">;
 
 type Elem = "f64" | "i32" | "u8";
-interface OutputSpec { field: Field; elem: Elem; length(d: Dims): number; optional?: true }
+/** An output: its header slot, element type, and its length per feature as a product of sizes ([] = 1). */
+interface OutputSpec { field: Field; elem: Elem; per: readonly Dim[]; optional?: true }
 
 export const OUTPUTS = {
-  beta: { field: Field.BETA, elem: "f64", length: (d) => d.m * d.p },
-  se: { field: Field.SE, elem: "f64", length: (d) => d.m * d.p },
-  df: { field: Field.DF, elem: "f64", length: (d) => d.m * d.p }, // Satterthwaite df per coefficient (lmerTest's)
-  covRe: { field: Field.COV_RE, elem: "f64", length: (d) => d.m * d.q * d.q },
-  scale: { field: Field.SCALE, elem: "f64", length: (d) => d.m }, // residual variances
-  logLik: { field: Field.LOG_LIK, elem: "f64", length: (d) => d.m }, // REML/ML log-likelihoods on R's scale
-  theta: { field: Field.THETA, elem: "f64", length: (d) => d.m * d.nth },
-  converged: { field: Field.CONVERGED, elem: "u8", length: (d) => d.m },
-  singular: { field: Field.SINGULAR, elem: "u8", length: (d) => d.m },
-  iterations: { field: Field.ITERATIONS, elem: "i32", length: (d) => d.m },
-  status: { field: Field.STATUS, elem: "i32", length: (d) => d.m }, // FIT_STATUS
-  reason: { field: Field.REASON, elem: "i32", length: (d) => d.m }, // reasonText(code)
-  gradient: { field: Field.GRADIENT, elem: "f64", length: (d) => d.m * d.nth }, // the criterion's, in theta
+  beta: { field: Field.BETA, elem: "f64", per: ["p"] },
+  se: { field: Field.SE, elem: "f64", per: ["p"] },
+  df: { field: Field.DF, elem: "f64", per: ["p"] }, // Satterthwaite df per coefficient (lmerTest's)
+  covRe: { field: Field.COV_RE, elem: "f64", per: ["q", "q"] },
+  scale: { field: Field.SCALE, elem: "f64", per: [] }, // residual variances
+  logLik: { field: Field.LOG_LIK, elem: "f64", per: [] }, // REML/ML log-likelihoods on R's scale
+  theta: { field: Field.THETA, elem: "f64", per: ["nth"] },
+  converged: { field: Field.CONVERGED, elem: "u8", per: [] },
+  singular: { field: Field.SINGULAR, elem: "u8", per: [] },
+  iterations: { field: Field.ITERATIONS, elem: "i32", per: [] },
+  status: { field: Field.STATUS, elem: "i32", per: [] }, // FIT_STATUS
+  reason: { field: Field.REASON, elem: "i32", per: [] }, // reasonText(code)
+  gradient: { field: Field.GRADIENT, elem: "f64", per: ["nth"] }, // the criterion's, in theta
   // fitLmm's
-  vcov: { field: Field.VCOV, elem: "f64", length: (d) => d.m * d.p * d.p, optional: true },
-  ranef: { field: Field.RANEF, elem: "f64", length: (d) => d.m * d.G * d.q, optional: true },
-  condVar: { field: Field.COND_VAR, elem: "f64", length: (d) => d.m * d.G * d.q * d.q, optional: true },
-  objective: { field: Field.OBJECTIVE, elem: "f64", length: (d) => d.m, optional: true }, // -2 logLik
+  vcov: { field: Field.VCOV, elem: "f64", per: ["p", "p"], optional: true },
+  ranef: { field: Field.RANEF, elem: "f64", per: ["G", "q"], optional: true },
+  condVar: { field: Field.COND_VAR, elem: "f64", per: ["G", "q", "q"], optional: true },
+  objective: { field: Field.OBJECTIVE, elem: "f64", per: [], optional: true }, // -2 logLik
 } as const satisfies Record<string, OutputSpec>;
 
 type Table = typeof OUTPUTS;
@@ -45,7 +47,8 @@ export type KernelFit = { m: number; p: number; q: number } & Arrays<false>;
 export type BatchExtras = Arrays<true>;
 
 type Output = Float64Array | Int32Array | Uint8Array;
-/** A copy of len elements at ptr (one function per element type, so each call site sees one array type). */
+/** A copy of len elements at ptr: one shared function per element type, so the host's read loop calls one
+ * of three (V8 inlines them; a closure per row would make the call site megamorphic). */
 const READ: Record<Elem, (buf: ArrayBufferLike, ptr: number, len: number) => Output> = {
   f64: (buf, ptr, len) => new Float64Array(buf, ptr, len).slice(),
   i32: (buf, ptr, len) => new Int32Array(buf, ptr, len).slice(),
@@ -57,17 +60,24 @@ const ELEM_BYTES: Record<Elem, number> = { f64: 8, i32: 4, u8: 1 };
 export interface OutputRow {
   name: OutputName;
   field: Field;
+  per: readonly Dim[];
   optional: boolean;
   /** Bytes of one element. */
   size: number;
-  length(d: Dims): number;
   read(buf: ArrayBufferLike, ptr: number, len: number): Output;
 }
 
 /** The table's rows in allocation order. */
 export const OUTPUT_ROWS: readonly OutputRow[] = (Object.entries(OUTPUTS) as [OutputName, OutputSpec][]).map(([name, o]) => ({
-  name, field: o.field, optional: o.optional === true, size: ELEM_BYTES[o.elem], length: o.length, read: READ[o.elem],
+  name, field: o.field, per: o.per, optional: o.optional === true, size: ELEM_BYTES[o.elem], read: READ[o.elem],
 }));
+
+/** The output's length in elements for the batch's sizes. */
+export function outputLength(o: { per: readonly Dim[] }, d: Dims): number {
+  let len = d.m;
+  for (let i = 0; i < o.per.length; i++) len *= d[o.per[i]];
+  return len;
+}
 
 // BatchFit (src/types.ts) and the table describe the same arrays: a compile error here when they drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -2,8 +2,9 @@ import { describe, it, expect } from "vitest";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Field, Status, Reason } from "../../src/kernel/abi.js";
-import { OUTPUTS } from "../../src/kernel/outputs.js";
-import { fitBatch, fitBatchFull, fitBuffers } from "../../src/kernel/batch.js";
+import { OUTPUTS, outputLength } from "../../src/kernel/outputs.js";
+import { fitBatch, fitBatchFull, fitBuffers, responseBuffer } from "../../src/kernel/batch.js";
+import { getKernel } from "../../src/kernel/load.js";
 import { kernelTolerances } from "../../src/kernel/control.js";
 import { reasonText, FIT_STATUS } from "../../src/kernel/reasons.js";
 import type { BatchDesign } from "../../src/types.js";
@@ -36,9 +37,23 @@ describe("the kernel's header and output table", () => {
     for (const [name, o] of Object.entries(OUTPUTS)) {
       const arr = "optional" in o ? fit.extras![name as keyof typeof fit.extras] : fit[name as keyof typeof fit];
       expect(arr, name).toBeInstanceOf(o.elem === "f64" ? Float64Array : o.elem === "i32" ? Int32Array : Uint8Array);
-      expect((arr as ArrayLike<number>).length, name).toBe(o.length(dims));
+      expect((arr as ArrayLike<number>).length, name).toBe(outputLength(o, dims));
     }
     expect(Object.keys(fitBatch(design, Y)).sort()).toEqual(["m", "p", "q", ...Object.entries(OUTPUTS).filter(([, o]) => !("optional" in o)).map(([k]) => k)].sort());
+  });
+
+  it("a responseBuffer view stays attached through the fit: the layout's memory is grown when the view is made, outputs included", () => {
+    const m = 200_000;
+    const grown = getKernel().memory.buffer.byteLength;
+    const many = new Float64Array(m * n);
+    for (let f = 0; f < m; f++) many.set(Y.subarray((f % 4) * n, (f % 4 + 1) * n), f * n);
+    const view = responseBuffer(design, m);
+    expect(view.buffer.byteLength).toBeGreaterThan(grown); // this batch needs more memory than any before
+    view.set(many);
+    const fit = fitBatch(design, view);
+    expect(view.length).toBe(m * n); // not detached by a growth during the fit's layout
+    expect(Array.from(fit.beta.subarray(0, 8))).toEqual(Array.from(fitBatch(design, Y).beta).concat(Array.from(fitBatch(design, Y).beta)));
+    expect(fit.status[m - 1]).toBe(Status.OK);
   });
 
   it("fitBuffers transfers every required output array of the table", () => {
