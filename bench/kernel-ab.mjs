@@ -6,6 +6,7 @@
 // runs only those cases)
 //   e.g. git worktree add /tmp/k-base <commit> && (cd /tmp/k-base && npm run build)
 //        node bench/kernel-ab.mjs /tmp/k-base . 15
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { makeDidCase } from "./cases.mjs";
@@ -13,7 +14,12 @@ import { makeDidCase } from "./cases.mjs";
 const [rootA, rootB, roundsArg] = process.argv.slice(2);
 if (!rootA || !rootB) throw new Error("usage: node bench/kernel-ab.mjs <root A> <root B> [rounds]");
 const rounds = Number(roundsArg ?? 11);
-const load = async (root) => import(pathToFileURL(resolve(root, "dist/kernel.js")).href);
+// the kernel's entry: dist/kernel/index.js, or dist/kernel.js in builds before src/kernel/
+const load = async (root) => {
+  const entry = ["dist/kernel/index.js", "dist/kernel.js"].map((f) => resolve(root, f)).find((f) => existsSync(f));
+  if (!entry) throw new Error(`${root}: no built kernel (dist/kernel/index.js or dist/kernel.js); run npm run build there`);
+  return import(pathToFileURL(entry).href);
+};
 const A = await load(rootA), B = await load(rootB);
 
 let seed = 12345;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { fitBatch, getKernel, responseBuffer } from "../../src/kernel.js";
-import { fitLmm } from "../../src/lmm.js";
+import { fitBatch, getKernel, responseBuffer } from "../../src/kernel/index.js";
+import { fitLmm } from "../../src/models/lmm.js";
 import { FIT_STATUS, type BatchDesign } from "../../src/types.js";
 import { readRef, num, relClose } from "../helpers/refs.js";
 

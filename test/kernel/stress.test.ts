@@ -5,7 +5,7 @@
 // references by checksum).
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
-import { fitBatch, reasonText } from "../../src/kernel.js";
+import { fitBatch, reasonText } from "../../src/kernel/index.js";
 import type { BatchFit } from "../../src/types.js";
 import { readRef, num, FIXTURES, type RefRow } from "../helpers/refs.js";
 // @ts-expect-error: a plain ES module without types
