@@ -3,7 +3,7 @@
 // and openH5adFile() / openDataFile() for File objects. The bundle swaps h5wasm-node.ts for
 // h5wasm-browser.ts, so nothing here needs node:fs. Run long scans in a Worker: there a File
 // is mounted with WORKERFS and read by slices instead of being copied into memory.
-import { initKernel } from "./kernel.js";
+import { initKernel } from "./kernel/index.js";
 import { readH5ad, type H5ad } from "./io/h5ad/reader.js";
 import { tableFromText, tableFromBytes, separatorFor, MAX_TABLE_BYTES, type TableSource } from "./io/table.js";
 import { TrialmixInputError } from "./errors.js";

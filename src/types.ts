@@ -49,13 +49,7 @@ export interface OptSummary {
   tolerances: Record<string, number>; // the kernel's (assembly/tolerances.ts), by name
 }
 
-/** Status codes a batch fit reports per feature (kernel constants mirror these). */
-export const FIT_STATUS = {
-  ok: 0,
-  nonFinite: 1, // y has NaN/Inf: refit on the complete rows
-  rankDeficient: 2, // X'V^-1X not positive definite
-  failed: 3, // optimiser could not evaluate the objective
-} as const;
+export { FIT_STATUS } from "./kernel/reasons.js";
 
 /** Results of fitting m responses that share one BatchDesign (all arrays feature-major). */
 export interface BatchFit {

@@ -1,6 +1,6 @@
 // The stages of a mixed-model scan: prepare (design, the features to fit, in blocks) -> each block's
 // responses -> the rows of its fit -> FDR over the table. driver.ts runs them over a fitter.
-import { fitBatch } from "../kernel.js";
+import { fitBatch } from "../kernel/index.js";
 import { applyFdr } from "../stats/fdr.js";
 import { zScoreInto, unusableReason, zParams } from "../stats/standardize.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD } from "../output/columns.js";

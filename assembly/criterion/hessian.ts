@@ -13,9 +13,9 @@
 // (derivatives of Bates et al.'s profiled criterion, J. Stat. Softw. 67(1), 2015, by matrix calculus).
 // N' only ever meets vectors in the range of C, where it is exact in the between coordinates of reml.ts:
 // C nu_b = H e_ib, B' nu_a = HB' e_ia, N e = v, K S N' = Q = Lam' HB A^-1 HB', S N' = B A^-1 HB'.
-import { ld, st, ldi, allocF64 } from "./mem";
-import { cholInverse } from "./linalg/chol";
-import { matMul } from "./linalg/dense";
+import { ld, st, ldi, allocF64 } from "../mem";
+import { cholInverse } from "../linalg/chol";
+import { matMul } from "../linalg/dense";
 import * as R from "./reml";
 
 export let hessF: usize = 0; // nth x nth

@@ -1,8 +1,8 @@
 import { describe, it, expect } from "vitest";
-import { fitBatch, getKernel, responseBuffer } from "../src/kernel.js";
-import { fitLmm } from "../src/lmm.js";
-import { FIT_STATUS, type BatchDesign } from "../src/types.js";
-import { readRef, num, relClose } from "./helpers/refs.js";
+import { fitBatch, getKernel, responseBuffer } from "../../src/kernel/index.js";
+import { fitLmm } from "../../src/models/lmm.js";
+import { FIT_STATUS, type BatchDesign } from "../../src/types.js";
+import { readRef, num, relClose } from "../helpers/refs.js";
 
 interface Frame { design: BatchDesign; features: string[]; Y: Float64Array; labels: string[]; lme4: Map<string, Record<string, string>>; sm: Map<string, Record<string, string>>; }
 
@@ -219,7 +219,7 @@ describe("the kernel's memory", () => {
   it("allocates nothing outside its arena: no array literal or `new` in assembly/ (the stub runtime would hand out the arena's memory)", async () => {
     const { readdirSync, readFileSync, statSync } = await import("node:fs");
     const { join } = await import("node:path");
-    const root = new URL("../assembly/", import.meta.url).pathname;
+    const root = new URL("../../assembly/", import.meta.url).pathname;
     const files: string[] = [];
     const walk = (d: string) => readdirSync(d).forEach((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : files.push(join(d, f))));
     walk(root);
@@ -231,7 +231,7 @@ describe("the kernel's memory", () => {
   });
 
   it("survives many batches whose fits restart the optimiser (regression: a literal leaked per call until out of bounds)", async () => {
-    const { makeDidCase } = await import("../bench/cases.mjs");
+    const { makeDidCase } = await import("../../bench/cases.mjs");
     const { design, Y } = makeDidCase({ participants: 16, cellsPerVisit: 20, slope: true, features: 500, seed: 5 });
     const first = fitBatch(design, Y);
     for (let r = 0; r < 70; r++) fitBatch(design, Y);
@@ -243,7 +243,7 @@ describe("the kernel's memory", () => {
 
 describe("random intercept: a response fitted exactly by X and the participants' own means", () => {
   it("has no REML maximum (the variance ratio runs to infinity): status failed at once, not a fit at theta ~ 64", async () => {
-    const { makeDidCase } = await import("../bench/cases.mjs");
+    const { makeDidCase } = await import("../../bench/cases.mjs");
     const { design } = makeDidCase({ participants: 24, features: 1, seed: 9 });
     const n = design.n;
     // participant 0 at 1 on both visits, everyone else 0: a participant offset, no within-participant residual

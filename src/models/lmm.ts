@@ -1,6 +1,6 @@
 // Single-response linear mixed model (lme4-compatible REML/ML), a one-feature call of the WASM batch kernel.
-import { fitBatchFull, kernelTolerances, reasonText } from "./kernel.js";
-import { FIT_STATUS, type OptSummary } from "./types.js";
+import { fitBatchFull, kernelTolerances, reasonText, FIT_STATUS, type BatchExtras } from "../kernel/index.js";
+import type { OptSummary } from "../types.js";
 
 export interface LmmInput {
   y: ArrayLike<number>;
@@ -62,33 +62,65 @@ function toMatrix(M: ArrayLike<number>[] | Float64Array, n: number, cols: number
   return { flat, k };
 }
 
-/** Fit y = X b + Z u + e with u_g ~ N(0, s2 Λ Λ') by profiled REML (default) or ML. */
-export function fitLmm(input: LmmInput): LmmFit {
+/** A finite response of n > 0 values. */
+function responseOf(input: LmmInput): Float64Array {
   const n = input.y?.length ?? 0;
   if (n === 0) throw new Error("y is empty: expected a response vector with one value per row");
   const y = Float64Array.from(input.y as ArrayLike<number>);
   for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) throw new Error(`y[${i}] is ${y[i]}: expected finite values (drop incomplete rows first)`);
-  if (!input.groups || input.groups.length !== n) throw new Error(`groups has ${input.groups?.length ?? 0} entries, expected n = ${n} (length of y)`);
-  const { flat: X, k: p } = toMatrix(input.X, n, input.p, "X");
-  if (p === 0) throw new Error("X has no columns (p = 0): expected at least one fixed-effect column");
-  for (let i = 0; i < X.length; i++) if (!Number.isFinite(X[i])) throw new Error(`X contains ${X[i]} at row ${Math.floor(i / p)}, column ${i % p}: expected finite values`);
-  let Z: Float64Array, q: number;
-  if (input.Z === undefined) { Z = new Float64Array(n).fill(1); q = 1; }
-  else ({ flat: Z, k: q } = toMatrix(input.Z, n, input.q, "Z"));
-  if (q === 0) throw new Error("Z has no columns (q = 0): expected at least one random-effect column");
-  for (let i = 0; i < Z.length; i++) if (!Number.isFinite(Z[i])) throw new Error(`Z contains ${Z[i]} at row ${Math.floor(i / q)}, column ${i % q}: expected finite values`);
-  // groups -> 0..G-1 in first-seen order
+  return y;
+}
+
+/** A finite design matrix (X or Z) with at least one column, as a flat row-major array. */
+function designOf(M: LmmInput["X"], n: number, cols: number | undefined, what: "X" | "Z"): { flat: Float64Array; k: number } {
+  const { flat, k } = toMatrix(M, n, cols, what);
+  if (k === 0) throw new Error(what === "X" ? "X has no columns (p = 0): expected at least one fixed-effect column" : "Z has no columns (q = 0): expected at least one random-effect column");
+  for (let i = 0; i < flat.length; i++) if (!Number.isFinite(flat[i])) throw new Error(`${what} contains ${flat[i]} at row ${Math.floor(i / k)}, column ${i % k}: expected finite values`);
+  return { flat, k };
+}
+
+/** Groups -> 0..G-1 in first-seen order, and the labels. */
+function groupsOf(keys: ArrayLike<string | number>, n: number): { groups: Int32Array; labels: string[] } {
   const index = new Map<string, number>();
   const labels: string[] = [];
   const groups = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const key = String(input.groups[i]);
+    const key = String(keys[i]);
     let g = index.get(key);
     if (g === undefined) { g = labels.length; index.set(key, g); labels.push(key); }
     groups[i] = g;
   }
+  if (labels.length < 2) throw new Error(`groups has ${labels.length} distinct level(s): expected at least 2 groups for a random effect`);
+  return { groups, labels };
+}
+
+/** The groups' BLUPs and conditional variances in sorted label order (numerically when every label is a
+ * number, as R's factor levels). */
+function randomEffectsOf(labels: string[], q: number, ex: BatchExtras): LmmFit["randomEffects"] {
+  const numeric = labels.every((l) => l.trim() !== "" && Number.isFinite(Number(l)));
+  const order = labels.map((l, g) => ({ l, g })).sort((a, b) =>
+    numeric ? Number(a.l) - Number(b.l) : a.l < b.l ? -1 : a.l > b.l ? 1 : 0);
+  return order.map(({ l, g }) => {
+    const cv: number[][] = [];
+    for (let i = 0; i < q; i++) cv.push(Array.from(ex.condVar.subarray((g * q + i) * q, (g * q + i + 1) * q)));
+    return { group: l, mean: Array.from(ex.ranef.subarray(g * q, (g + 1) * q)), condVar: cv };
+  });
+}
+
+/** Rows of a k x k block of a flat array. */
+function rowsOf(a: Float64Array, k: number): number[][] {
+  return Array.from({ length: k }, (_, i) => Array.from(a.subarray(i * k, (i + 1) * k)));
+}
+
+/** Fit y = X b + Z u + e with u_g ~ N(0, s2 Λ Λ') by profiled REML (default) or ML. */
+export function fitLmm(input: LmmInput): LmmFit {
+  const y = responseOf(input);
+  const n = y.length;
+  if (!input.groups || input.groups.length !== n) throw new Error(`groups has ${input.groups?.length ?? 0} entries, expected n = ${n} (length of y)`);
+  const { flat: X, k: p } = designOf(input.X, n, input.p, "X");
+  const { flat: Z, k: q } = input.Z === undefined ? { flat: new Float64Array(n).fill(1), k: 1 } : designOf(input.Z, n, input.q, "Z");
+  const { groups, labels } = groupsOf(input.groups, n);
   const G = labels.length;
-  if (G < 2) throw new Error(`groups has ${G} distinct level(s): expected at least 2 groups for a random effect`);
   const reml = input.reml ?? true;
   const covariance = input.covariance ?? "unstructured";
   if (covariance !== "unstructured" && covariance !== "diagonal") throw new Error(`covariance "${covariance}" is not supported: expected "unstructured" or "diagonal"`);
@@ -102,42 +134,27 @@ export function fitLmm(input: LmmInput): LmmFit {
   if (st === FIT_STATUS.rankDeficient) throw new Error(`X is rank deficient (its ${p} columns are linearly dependent): expected a full-column-rank fixed-effects design`);
   if (st !== FIT_STATUS.ok) throw new Error(`the fit failed: ${reasonText(fit.reason[0]) || "the REML/ML criterion could not be evaluated"}; expected a response with residual variation`);
   const ex = fit.extras!;
-  const beta = Array.from(fit.beta);
-  const se = Array.from(fit.se);
-  const vcov: number[][] = [];
-  for (let i = 0; i < p; i++) vcov.push(Array.from(ex.vcov.subarray(i * p, (i + 1) * p)));
-  const covRe: number[][] = [];
-  for (let i = 0; i < q; i++) covRe.push(Array.from(fit.covRe.subarray(i * q, (i + 1) * q)));
-  // sorted label order (numerically when every label is a number, as R's factor levels)
-  const numeric = labels.every((l) => l.trim() !== "" && Number.isFinite(Number(l)));
-  const order = labels.map((l, g) => ({ l, g })).sort((a, b) =>
-    numeric ? Number(a.l) - Number(b.l) : a.l < b.l ? -1 : a.l > b.l ? 1 : 0);
-  const randomEffects = order.map(({ l, g }) => {
-    const cv: number[][] = [];
-    for (let i = 0; i < q; i++) cv.push(Array.from(ex.condVar.subarray((g * q + i) * q, (g * q + i + 1) * q)));
-    return { group: l, mean: Array.from(ex.ranef.subarray(g * q, (g + 1) * q)), condVar: cv };
-  });
   const converged = fit.converged[0] === 1;
   const singular = fit.singular[0] === 1;
   const why = reasonText(fit.reason[0]);
   if (!converged) warnings.push(why);
   else if (why) warnings.push(why); // e.g. the df unavailable
   if (singular) warnings.push("boundary (singular) fit: a random-effect variance is estimated as 0 (or a correlation as +-1)");
-  const theta = Array.from(fit.theta);
   const optSummary: OptSummary = {
     optimizer: q === 1
       ? "Newton on the analytic derivative in log(theta), bracketed on [0, infinity) (exact boundary test at theta = 0; dense profile scan as fallback)"
       : "Newton on the analytic gradient (Hessian from gradient differences, BFGS updates), exact boundary test; restarts and boundary faces as fallback",
     evaluations: fit.iterations[0],
     finalObjective: ex.objective[0],
-    theta,
+    theta: Array.from(fit.theta),
     gradient: Array.from(fit.gradient),
     certified: converged,
     returnCode: converged ? "CERTIFIED" : why,
     tolerances: kernelTolerances(),
   };
   return {
-    beta, se, vcov, covRe, scale: fit.scale[0], logLik: fit.logLik[0], randomEffects, converged, singular,
+    beta: Array.from(fit.beta), se: Array.from(fit.se), vcov: rowsOf(ex.vcov, p), covRe: rowsOf(fit.covRe, q), scale: fit.scale[0],
+    logLik: fit.logLik[0], randomEffects: randomEffectsOf(labels, q, ex), converged, singular,
     iterations: fit.iterations[0], warnings, df: Array.from(fit.df), optSummary,
   };
 }

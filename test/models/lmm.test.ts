@@ -1,9 +1,9 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { MAX_RANDOM_EFFECTS } from "../src/kernel.js";
-import { fitLmm, type LmmFit } from "../src/lmm.js";
-import { fitBatchFull } from "../src/kernel.js";
-import { readRef, num, relClose } from "./helpers/refs.js";
+import { MAX_RANDOM_EFFECTS } from "../../src/kernel/index.js";
+import { fitLmm, type LmmFit } from "../../src/models/lmm.js";
+import { fitBatchFull } from "../../src/kernel/index.js";
+import { readRef, num, relClose } from "../helpers/refs.js";
 
 // ---------- an independent plain-JS profiled REML/ML criterion (dense, per group) ----------
 function chol(a: number[][]): number[][] | null {

@@ -1,7 +1,8 @@
 // Profiled REML/ML criterion from per-group sufficient statistics (lme4's formulation).
-import { ld, st, ldi, sti, alloc, allocF64 } from "./mem";
-import { matVec, residualVec, matMul } from "./linalg/dense";
-import { chol, logdet2, fwd, bwd, cholInverse } from "./linalg/chol";
+import { ld, st, ldi, sti, alloc, allocF64 } from "../mem";
+import { matVec, residualVec, matMul } from "../linalg/dense";
+import { chol, logdet2, fwd, bwd, cholInverse, PROD_MAX, PROD_MIN } from "../linalg/chol";
+import { XVX_CHOL_RTOL, PWRSS_MIN } from "../tolerances";
 
 // ---- design (shared by all features) ----
 export let n: i32 = 0;
@@ -16,12 +17,12 @@ export let ZtZg: usize = 0; // G x q x q
 export let ZtXg: usize = 0; // G x q x p
 // q = 1 pooling by the value of Z_g'Z_g
 export let K: i32 = 0;
-export let poolZ: usize = 0; // K
-export let poolCnt: usize = 0; // K
-export let poolS: usize = 0; // K x p x p : sum (X_g'z)(z'X_g)
+let poolZ: usize = 0; // K
+let poolCnt: usize = 0; // K
+let poolS: usize = 0; // K x p x p : sum (X_g'z)(z'X_g)
 export let groupPool: usize = 0; // G (i32)
-export let sumZtZ: f64 = 0; // trace(Z'Z)
-export let Ssum: usize = 0; // p x p sum of poolS
+let sumZtZ: f64 = 0; // trace(Z'Z)
+let Ssum: usize = 0; // p x p sum of poolS
 export let Aw: usize = 0; // p x p within-group cross-products X'(I - P_Z)X, from the rows (no differences of sums)
 
 // ---- per feature ----
@@ -30,7 +31,7 @@ export let Ztyg: usize = 0; // G x q
 export let poolV: usize = 0; // K x p
 export let poolW: usize = 0; // K
 // q = 1: the response's within-group parts, s_w = y'(I - P_Z)y and r_w = X'(I - P_Z)y (withinFromPools, or
-// from the rows when the residual is small: batch.ts refineResponse)
+// from the rows when the residual is small: response.ts refine)
 export let sw: f64 = 0;
 export let rw: usize = 0; // p
 
@@ -108,7 +109,7 @@ let gradOk = false; // gradient()'s results (gradMemo, gradL, gradP) are the kep
 let gradMemo: usize = 0; // nth
 
 /** Drop the kept evaluation (a new response or design). */
-export function forget(): void { memoOk = false; ainvOk = false; derivsOk = false; gradOk = false; }
+function forget(): void { memoOk = false; ainvOk = false; derivsOk = false; gradOk = false; }
 
 export function buildLambda(th: usize): void {
   for (let i = 0; i < q * q; i++) st(Lam, i, 0);
@@ -122,7 +123,7 @@ export function buildLambda(th: usize): void {
 
 /** Finish: Cholesky of A, beta, pwrss. s = y'V*^-1 y-type remainder. */
 function finishFixed(s: f64): void {
-  if (!chol(A, p, 1e-12)) { evalOk = false; return; }
+  if (!chol(A, p, XVX_CHOL_RTOL)) { evalOk = false; return; }
   ldRX = logdet2(A, p);
   for (let j = 0; j < p; j++) st(ztmp, j, ld(r, j));
   fwd(A, p, ztmp, 1);
@@ -130,7 +131,7 @@ function finishFixed(s: f64): void {
   for (let j = 0; j < p; j++) { const z = ld(ztmp, j); zz += z * z; st(beta, j, z); }
   bwd(A, p, beta, 1);
   pwrss = s - zz;
-  if (!(pwrss > 0)) pwrss = 1e-300;
+  if (!(pwrss > 0)) pwrss = PWRSS_MIN;
   evalOk = true;
 }
 
@@ -198,11 +199,11 @@ export function groupFactor(Zg: usize): void {
 // log|Lam' C_g Lam + I| = log|G_g| + log|D_g|: sums of positive terms at any theta (y'y - sum |cu|^2
 // cancels to the digits of the residual as theta grows). Dropped eigen-directions have U = 0, D^-1 = 1.
 export let Ug: usize = 0; // G x q x q
-export let Dinvg: usize = 0; // G x q
-export let BXg: usize = 0; // G x q x p
-export let ldD: f64 = 0; // sum_g log|D_g|
-export let Byg: usize = 0; // G x q (per response)
-export let Gf: usize = 0; // q x q: chol(G_g) after betweenFactor
+let Dinvg: usize = 0; // G x q
+let BXg: usize = 0; // G x q x p
+let ldD: f64 = 0; // sum_g log|D_g|
+let Byg: usize = 0; // G x q (per response)
+let Gf: usize = 0; // q x q: chol(G_g) after betweenFactor
 let Gam: usize = 0; // q x q: Lam' U
 
 export function setBetween(u: usize, dinv: usize, bx: usize, ldd: f64): void {
@@ -274,7 +275,7 @@ function evalBetweenQ2(th: usize): void {
   for (let g = 0; g < G; g++) {
     betweenQ2(Ug + (<usize>(g << 2) << 3), Dinvg + (<usize>(g << 1) << 3));
     prod *= Gdet;
-    if (prod > 1e150 || prod < 1e-150) { lsum += Math.log(prod); prod = 1.0; }
+    if (prod > PROD_MAX || prod < PROD_MIN) { lsum += Math.log(prod); prod = 1.0; }
     const L00 = Math.sqrt(G00), L10 = G01 / L00, L11 = Math.sqrt(Gdet / G00);
     const i00 = 1.0 / L00, i11 = 1.0 / L11;
     const B0 = BXg + (<usize>(g * 2 * p) << 3), B1 = B0 + (<usize>p << 3), by = Byg + (<usize>(g << 1) << 3);

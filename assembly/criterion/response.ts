@@ -2,11 +2,12 @@
 // and the residual after X and each group's own Z columns. Where that residual is small against y'y, the
 // statistics are recomputed from the rows (the within-group residual, y deflated by its within fit), since
 // differences of sums lose the digits of a small residual (REFINE_RSS).
-import { ld, st, ldi, sti, alloc, allocF64 } from "./mem";
-import { dot } from "./linalg/chol";
-import { jacobi } from "./optim";
+import { ld, st, ldi, sti, alloc, allocF64 } from "../mem";
+import { dot } from "../linalg/chol";
+import { symEigen } from "../linalg/eigen";
+import { pinvSym, pinvFromEigen, eigenMax } from "../linalg/pinv";
 import * as R from "./reml";
-import { REFINE_RSS, EXACT_FIT_ULPS } from "./tolerances";
+import { REFINE_RSS, EXACT_FIT_ULPS, RANK_RTOL, ZTZ_RANK_RTOL } from "../tolerances";
 
 let n: i32 = 0, p: i32 = 0, q: i32 = 0, G: i32 = 0;
 let X: usize = 0, grp: usize = 0, ZT: usize = 0;
@@ -21,11 +22,11 @@ let bw: usize = 0; // p
 let tmp4: usize = 0; // 4
 /** No residual degrees of freedom after X and each group's Z: the residual says nothing (no exact-fit test). */
 export let exactCheck = false;
-export let yc: usize = 0; // n + 2: the response as fitted (centred, scaled, deflated)
-export let yCur: usize = 0; // where the response is
+let yc: usize = 0; // n + 2: the response as fitted (centred, scaled, deflated)
+let yCur: usize = 0; // where the response is
 export let betaShift: usize = 0; // p: beta of the deflation, added back to the fit's beta
 export let ybar: f64 = 0; export let icol: i32 = -1; export let ival: f64 = 0;
-export let yexp: i32 = 0; export let ymaxS: f64 = 0; // 2^yexp scales y; max |y| after it
+export let yexp: i32 = 0; let ymaxS: f64 = 0; // 2^yexp scales y; max |y| after it
 export let rss: f64 = 0; // the residual after X and each group's own Z columns
 export let rssFloor: f64 = 0; // below this it is roundoff
 export let zMin: f64 = 0; // smallest positive Z_g'Z_g (q = 1)
@@ -37,29 +38,12 @@ export let zBar: f64 = 1; // the groups' mean eigenvalue of Z_g'Z_g (the mean Z_
 /** |y| up to 2^this needs no scaling (its squares summed over any n stay far inside the double range). */
 const SCALE_FREE_EXP: i32 = 200;
 
-/** out = pseudo-inverse of the symmetric nn x nn matrix a (eigenvalues below rtol * max(its largest, ref)
- * dropped); a is overwritten, v: nn x nn scratch. Returns the rank. */
-export function pinvSym(a: usize, nn: i32, out: usize, v: usize, rtol: f64, ref: f64 = 0): i32 {
-  jacobi(a, v, nn);
-  let lmax = ref;
-  for (let k = 0; k < nn; k++) lmax = Math.max(lmax, Math.abs(ld(a, k * nn + k)));
-  for (let i = 0; i < nn * nn; i++) st(out, i, 0);
-  let rank = 0;
-  for (let k = 0; k < nn; k++) {
-    const l = ld(a, k * nn + k);
-    if (!(l > rtol * lmax)) continue;
-    rank++;
-    for (let i = 0; i < nn; i++) for (let j = 0; j < nn; j++) st(out, i * nn + j, ld(out, i * nn + j) + ld(v, i * nn + k) * ld(v, j * nn + k) / l);
-  }
-  return rank;
-}
-
 /** 2^e exactly, for |e| within the normal range. */
 export function pow2(e: i32): f64 {
   return reinterpret<f64>(<u64>(e + 1023) << 52);
 }
 
-/** Per group C_g = Z_g'Z_g = U D U' (eigenvalues above 1e-12 of the largest kept): pinv(C_g), and for
+/** Per group C_g = Z_g'Z_g = U D U' (eigenvalues above ZTZ_RANK_RTOL of the largest kept): pinv(C_g), and for
  * q >= 2 the between coordinates of reml.ts (U, D^-1, bX = D^-1 U' Z_g'X_g, sum log|D|). Returns the ranks' sum. */
 function groupEigen(): i32 {
   const qq = q * q;
@@ -69,20 +53,18 @@ function groupEigen(): i32 {
   let rk = 0, ldd = 0.0, lsum = 0.0;
   for (let g = 0; g < G; g++) {
     for (let i = 0; i < qq; i++) st(a, i, ld(R.ZtZg, g * qq + i));
-    jacobi(a, v, q);
-    let lmax = 0.0;
-    for (let k = 0; k < q; k++) lmax = Math.max(lmax, Math.abs(ld(a, k * q + k)));
-    const U = Ug + (<usize>(g * qq) << 3), P = CpG + (<usize>(g * qq) << 3);
+    symEigen(a, v, q);
+    rk += pinvFromEigen(a, v, q, CpG + (<usize>(g * qq) << 3), ZTZ_RANK_RTOL, 0);
+    const lmax = eigenMax(a, q, 0);
+    const U = Ug + (<usize>(g * qq) << 3);
     for (let k = 0; k < q; k++) {
       const l = ld(a, k * q + k);
-      const keep = l > 1e-12 * lmax;
+      const keep = l > ZTZ_RANK_RTOL * lmax;
       st(Dinv, g * q + k, keep ? 1 / l : 1.0);
       if (!keep) continue;
-      rk++;
       lsum += l;
       ldd += Math.log(l);
       for (let i = 0; i < q; i++) st(U, i * q + k, ld(v, i * q + k));
-      for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) st(P, i * q + j, ld(P, i * q + j) + ld(v, i * q + k) * ld(v, j * q + k) / l);
       for (let j = 0; j < p; j++) {
         let s = 0.0;
         for (let i = 0; i < q; i++) s += ld(v, i * q + k) * ld(R.ZtXg, (g * q + i) * p + j);
@@ -126,7 +108,7 @@ export function setupResponse(n_: i32, p_: i32, q_: i32, G_: i32, X_: usize, Z: 
   for (let i = 0; i < p; i++) xmax = Math.max(xmax, ld(R.XtX, i * p + i));
   for (let i = 0; i < pp; i++) st(At, i, ld(Aw, i));
   XtP = allocF64(pp);
-  const rkw = pinvSym(At, p, XtP, vp, 1e-10, xmax);
+  const rkw = pinvSym(At, p, XtP, vp, RANK_RTOL, xmax);
   dfWithin = n - rk - rkw;
   dfBetween = rk - (p - rkw);
   exactCheck = dfWithin > 0;
@@ -195,7 +177,7 @@ function xwty(y: usize, out: usize): void {
   for (; k < nw; k++) st(out, ldi(wIdx, k), dot(XwT + (<usize>(k * n) << 3), y, n));
 }
 
-export const READ_OK: i32 = 0;
+const READ_OK: i32 = 0;
 export const READ_NONFINITE: i32 = 1;
 export const READ_CONSTANT: i32 = 2;
 
@@ -357,7 +339,7 @@ function refine(): f64 {
 /** The residual after X and each group's own Z columns (rss), from the rows when small; rssFloor: its
  * roundoff. Returns false when the residual is roundoff (the REML criterion has no optimum). */
 export function residualAfterGroups(): bool {
-  rssFloor = <f64>n * (EXACT_FIT_ULPS * 2.220446049250313e-16 * ymaxS) ** 2;
+  rssFloor = <f64>n * (EXACT_FIT_ULPS * f64.EPSILON * ymaxS) ** 2;
   if (!exactCheck) { rss = Infinity; return true; }
   rss = rssOf(R.sw, R.rw); // the within parts by differences of sums
 

@@ -5,11 +5,11 @@
 // references by checksum).
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
-import { fitBatch, reasonText } from "../src/kernel.js";
-import type { BatchFit } from "../src/types.js";
-import { readRef, num, FIXTURES, type RefRow } from "./helpers/refs.js";
+import { fitBatch, reasonText } from "../../src/kernel/index.js";
+import type { BatchFit } from "../../src/types.js";
+import { readRef, num, FIXTURES, type RefRow } from "../helpers/refs.js";
 // @ts-expect-error: a plain ES module without types
-import { stressDesigns, checksum } from "./fixtures/stress/generate.mjs";
+import { stressDesigns, checksum } from "../fixtures/stress/generate.mjs";
 
 interface Design { name: string; design: { n: number; p: number; q: number; G: number }; features: string[]; Y: Float64Array }
 
