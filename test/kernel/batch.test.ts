@@ -40,7 +40,7 @@ function loadFrame(name: string, covars: boolean, slope: boolean): Frame {
 
 function checkFrame(name: string, covars: boolean, slope: boolean) {
   const F = loadFrame(name, covars, slope);
-  const { n, p, q } = F.design;
+  const { p, q } = F.design;
   const t0 = performance.now();
   const fit = fitBatch(F.design, F.Y);
   const ms = performance.now() - t0;
@@ -157,7 +157,7 @@ describe("batch mechanics", () => {
 
 describe("random slope (q = 2) optimiser", () => {
   const F = loadFrame("cells_slope", false, true);
-  const { n, p, q } = F.design;
+  const { p, q } = F.design;
   it("few criterion evaluations per fit; a feature fitted alone equals the same feature in a batch", () => {
     const all = fitBatch(F.design, F.Y);
     const m = all.m;
