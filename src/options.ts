@@ -4,6 +4,8 @@
 // command line (flags, usage text, "did you mean"), the page's controls and the docs read from here.
 // No node: imports: this module is also bundled for browsers.
 import { AGG_FUNCS } from "./frame/aggregate.js";
+import { DESIGN_DEFAULTS } from "./frame/design.js";
+import { KERNEL_DEFAULTS } from "./kernel/control.js";
 import { TrialmixInputError } from "./errors.js";
 import { MAX_N_BOOT, THREADS_PER_CORE } from "./output/columns.js";
 
@@ -95,11 +97,7 @@ export const CLI_FLAGS = {
 
 /** The defaults (lmerControl's role): the one place they are written. */
 export const DEFAULTS = {
-  participant: "participant_id",
-  visit: "visit",
-  arm: "arm",
-  treated: "Treated",
-  control: "Control",
+  ...DESIGN_DEFAULTS,
   includeCrossovers: false,
   aggregate: "participant_visit",
   agg: "mean",
@@ -109,8 +107,7 @@ export const DEFAULTS = {
   useBootstrap: false,
   nBoot: 999,
   seed: 42,
-  reml: true,
-  covariance: "unstructured",
+  ...KERNEL_DEFAULTS,
 } as const;
 
 type ScanSpecs = typeof SCAN_OPTIONS;

@@ -11,6 +11,7 @@ import { keepPaired, participantsInOneArm } from "./pairing.js";
 import { cellRows, participantVisitRows } from "./group.js";
 import { featureValues } from "./values.js";
 import { checkCovariateColumns, frameCovariates } from "./covariates.js";
+import { DEFAULTS } from "../options.js";
 
 /** What buildFrame reads: an .h5ad file (readH5ad) or a long table (readTable). */
 export type FrameSource = DataSource;
@@ -39,9 +40,9 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   if (!visits || visits.length !== 2) throw new TrialmixInputError("exactly two visits are needed: --visits BASELINE,FOLLOWUP");
   if (source.nObs === 0) throw new TrialmixInputError("the input has 0 cells (n_obs = 0): nothing to analyse");
   validateDesign(design, source, visits);
-  const mode = opts.aggregate ?? "participant_visit";
+  const mode = opts.aggregate ?? DEFAULTS.aggregate;
   if (mode !== "participant_visit" && mode !== "cell") throw new TrialmixInputError(`unknown aggregation mode '${mode}' (expected participant_visit or cell)`);
-  const agg: AggFunc = opts.agg ?? "mean";
+  const agg: AggFunc = opts.agg ?? DEFAULTS.agg;
   if (!AGG_FUNCS.includes(agg)) throw new TrialmixInputError(`unknown aggregation function '${agg}' (expected ${oneOf(AGG_FUNCS)})`);
   if (opts.byCelltype && !design.celltype) throw new TrialmixInputError("stratifying by cell type needs a cell-type column (--celltype COL)");
   const covNames = opts.covariates ?? [];

@@ -6,6 +6,7 @@ import { Field } from "./abi.js";
 import { getKernel, type KernelExports } from "./load.js";
 import { OUTPUT_ROWS, outputLength, type BatchExtras, type Dims, type KernelFit } from "./outputs.js";
 import { MAX_RANDOM_EFFECTS } from "./control.js";
+import { KERNEL_DEFAULTS } from "./control.js";
 
 /** The design's shape errors (and q beyond MAX_RANDOM_EFFECTS); returns the number of responses in Y. */
 function checkBatch(design: BatchDesign, Y: Float64Array): number {
@@ -62,8 +63,8 @@ export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelO
   const k = getKernel();
   const m = checkBatch(design, Y);
   const { n, p, q, G } = design;
-  const reml = opts.reml ?? true;
-  const diag = (opts.covariance ?? "unstructured") === "diagonal";
+  const reml = opts.reml ?? KERNEL_DEFAULTS.reml;
+  const diag = (opts.covariance ?? KERNEL_DEFAULTS.covariance) === "diagonal";
   const dims: Dims = { m, p, q, G, nth: diag ? q : (q * (q + 1)) / 2 };
   const L = layout(k, design, m, extras);
   // views after all allocations (memory may have grown)

@@ -9,6 +9,10 @@ import { getKernel, type KernelExports } from "./load.js";
  */
 export const MAX_RANDOM_EFFECTS = 8;
 
+/** The kernel's option defaults (lme4's: REML, an unstructured random-effect covariance); src/options.ts
+ * declares the options and composes its DEFAULTS from these. */
+export const KERNEL_DEFAULTS = { reml: true, covariance: "unstructured" } as const;
+
 const read = new WeakMap<KernelExports, Readonly<Record<string, number>>>();
 
 /** The kernel's tolerances by name: every constant of assembly/tolerances.ts (the single source), which the

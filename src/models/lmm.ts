@@ -1,6 +1,7 @@
 // Single-response linear mixed model (lme4-compatible REML/ML), a one-feature call of the WASM batch kernel.
 import { fitBatchFull, kernelTolerances, reasonText, FIT_STATUS, type BatchExtras } from "../kernel/index.js";
 import type { OptSummary } from "../types.js";
+import { KERNEL_DEFAULTS } from "../kernel/control.js";
 
 export interface LmmInput {
   y: ArrayLike<number>;
@@ -121,8 +122,8 @@ export function fitLmm(input: LmmInput): LmmFit {
   const { flat: Z, k: q } = input.Z === undefined ? { flat: new Float64Array(n).fill(1), k: 1 } : designOf(input.Z, n, input.q, "Z");
   const { groups, labels } = groupsOf(input.groups, n);
   const G = labels.length;
-  const reml = input.reml ?? true;
-  const covariance = input.covariance ?? "unstructured";
+  const reml = input.reml ?? KERNEL_DEFAULTS.reml;
+  const covariance = input.covariance ?? KERNEL_DEFAULTS.covariance;
   if (covariance !== "unstructured" && covariance !== "diagonal") throw new Error(`covariance "${covariance}" is not supported: expected "unstructured" or "diagonal"`);
   if (n <= p) throw new Error(`n = ${n} rows but p = ${p} fixed-effect columns: expected n > p`);
   const warnings: string[] = [];
