@@ -1,9 +1,8 @@
 // The kernel's output columns, one row each: the header slot the kernel writes it through (abi.ts Field),
 // its element type and its length. The host allocates, reads and transfers every output from this table,
-// and BatchFit's arrays are typed from it: a new kernel output is its writer in assembly/batch/outputs.ts,
-// its Field, one row here, and the schema and a test.
+// and BatchFit (src/types.ts) is this table's type: a new kernel output is its writer in
+// assembly/batch/outputs.ts, its Field, one row here, and the schema and a test.
 import { Field } from "./abi.js";
-import type { BatchFit as DeclaredBatchFit } from "../types.js";
 
 /** The sizes an output's length depends on (nth: theta's length, q or q(q+1)/2). */
 export interface Dims { m: number; p: number; q: number; G: number; nth: number }
@@ -79,7 +78,3 @@ export function outputLength(o: { per: readonly Dim[] }, d: Dims): number {
   return len;
 }
 
-// BatchFit (src/types.ts) and the table describe the same arrays: a compile error here when they drift.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
-export type BatchFitMatchesOutputs = Assert<Same<KernelFit, DeclaredBatchFit>>;

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { spawnSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, readdirSync, symlinkSync, chmodSync, statSync, lstatSync, openSync, closeSync, watch } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
@@ -422,6 +422,24 @@ describe("resources: address space, closed pipes, full disks, signals (issue 12)
   });
 
   /** Start a scan writing `out` and send `sig` at the moment `when` says: one line, exit 2, no temporary file, `out` untouched. */
+  /** Waits until the CLI's handlers are set (Linux: /proc/PID/status SigCgt shows SIGHUP caught, which only
+   * handleSignals catches; node itself may catch SIGINT and SIGTERM from its start), so a loaded machine's slow
+   * start does not turn the test into "killed before the CLI ran" (at most 20 s; elsewhere, 500 ms). */
+  async function handlerInstalled(pid: number): Promise<void> {
+    const bit = BigInt(1) << BigInt(osConstants.signals.SIGHUP - 1);
+    for (let t = 0; t < 400; t++) {
+      let mask: bigint | null = null;
+      try {
+        const m = /SigCgt:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+        if (m) mask = BigInt("0x" + m[1]);
+      } catch {
+        if (t === 0) return new Promise((ok) => setTimeout(ok, 500));
+      }
+      if (mask !== null && (mask & bit) !== BigInt(0)) return;
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+  }
+
   async function interrupt(sig: NodeJS.Signals, when: "computing" | "writing"): Promise<void> {
     const dir = mkdtempSync(join(tmp, "sig-"));
     const out = join(dir, "out.json");
@@ -438,7 +456,7 @@ describe("resources: address space, closed pipes, full disks, signals (issue 12)
     child.stderr.on("data", (d) => (err += d));
     const closed = new Promise<number | null>((ok) => child.on("close", (c) => ok(c)));
     if (when === "computing") {
-      await new Promise((ok) => setTimeout(ok, 500)); // node has started; the table is being read or fitted
+      await handlerInstalled(child.pid!); // the CLI has started and catches the signal; the table is being read or fitted
       child.kill(sig);
     } else {
       // the moment the temporary file appears: freeze the writer, signal it, let it go

@@ -157,7 +157,7 @@ describe("batch mechanics", () => {
 
 describe("random slope (q = 2) optimiser", () => {
   const F = loadFrame("cells_slope", false, true);
-  const { p, q } = F.design;
+  const { n, p, q } = F.design;
   it("few criterion evaluations per fit; a feature fitted alone equals the same feature in a batch", () => {
     const all = fitBatch(F.design, F.Y);
     const m = all.m;
