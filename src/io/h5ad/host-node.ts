@@ -10,7 +10,7 @@ import h5wasm from "h5wasm/node";
 import { notRegularFile, addressSpaceLimit } from "../files.js";
 import { TrialmixRunError } from "../../errors.js";
 import { OpenGate } from "./gate.js";
-import { installPlugins, type PluginModule } from "./plugins.js";
+import { installPlugins, pluginsUnavailable, type PluginModule } from "./plugins.js";
 
 import type { H5Heap } from "./blocks.js";
 
@@ -22,7 +22,8 @@ const module = await load();
 
 /** The filter plugins shipped with the package (h5plugins/ at its root: dist/io/h5ad/ or src/io/h5ad/ is three levels down). */
 const PLUGIN_DIR = fileURLToPath(new URL("../../../h5plugins", import.meta.url));
-installPlugins(module as unknown as PluginModule, PLUGIN_DIR);
+if (fs.existsSync(nodePath.join(PLUGIN_DIR, "libH5Zlzf_js.so"))) installPlugins(module as unknown as PluginModule, PLUGIN_DIR);
+else pluginsUnavailable(module as unknown as PluginModule, `the filter plugins are not at ${PLUGIN_DIR} (was trialmix bundled without its h5plugins/ folder?)`);
 
 /**
  * h5wasm's module, or one line saying why it cannot start. Under an address-space limit (ulimit -v)
