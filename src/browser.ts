@@ -27,6 +27,8 @@ export interface InitOptions {
   wasmUrl?: string | URL;
   /** The kernel's bytes (or a fetch Response), instead of fetching wasmUrl. */
   wasm?: ArrayBuffer | Uint8Array | Response;
+  /** Where the HDF5 filter plugins are (lzf, zstd, blosc, bitshuffle, lz4, bzip2): default `h5plugins/` next to this module (dist-web/h5plugins/); null: none (gzip still reads). */
+  pluginsUrl?: string | URL | null;
 }
 
 let initPromise: Promise<void> | null = null;
@@ -35,7 +37,7 @@ let initPromise: Promise<void> | null = null;
 export function initTrialmix(opts: InitOptions = {}): Promise<void> {
   initPromise ??= (async () => {
     const src = opts.wasm ?? (opts.wasmUrl instanceof URL ? opts.wasmUrl : new URL(opts.wasmUrl ?? "./trialmix.wasm", import.meta.url));
-    await Promise.all([initKernel(src), h5wasmReady()]);
+    await Promise.all([initKernel(src), h5wasmReady(opts.pluginsUrl)]);
   })().catch((e) => {
     initPromise = null;
     throw e;
