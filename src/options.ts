@@ -56,8 +56,8 @@ export const SCAN_OPTIONS = {
   includeCrossovers: { flag: "include-crossovers", kind: "flag", doc: "keep crossover cells" },
   /** Features: var names (genes) or numeric obs columns. @default every var name (h5ad) / numeric non-design column (table) */
   features: { flag: "features", kind: "list", meta: "A,B,...", doc: "var names (genes) or numeric obs columns", defaultText: "all" },
-  /** Read this layer instead of X. @default X */
-  layer: { flag: "layer", kind: "text", meta: "NAME", doc: "read this layer instead of X", defaultText: "X" },
+  /** Read this layer instead of X; `raw` reads adata.raw (raw/X, genes from raw/var). @default X */
+  layer: { flag: "layer", kind: "text", meta: "NAME", doc: "read this layer instead of X (raw: adata.raw, its genes)", defaultText: "X" },
   /** Unit of analysis. @default "participant_visit" */
   aggregate: { flag: "aggregate", kind: "choice", values: ["participant_visit", "cell"], doc: "unit of analysis" },
   /** Aggregation of a participant-visit's cells (src/frame/aggregate.ts). @default "mean" */

@@ -35,7 +35,8 @@ export interface BuildFrameOptions {
 }
 
 /** Build the analysis frame (raw values) the DiD fits see. */
-export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildFrameOptions): AnalysisFrame {
+export function buildFrame(file: DataSource, design: TrialDesign, opts: BuildFrameOptions): AnalysisFrame {
+  const source = file.matrixSource?.(opts.layer) ?? file; // --layer raw: adata.raw's genes and matrix
   const visits = opts.visits;
   if (!visits || visits.length !== 2) throw new TrialmixInputError("exactly two visits are needed: --visits BASELINE,FOLLOWUP");
   if (source.nObs === 0) throw new TrialmixInputError("the input has 0 cells (n_obs = 0): nothing to analyse");
@@ -57,13 +58,15 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
 
   // aggregate -> covariates (cell rows: each cell's own value, the mean of one)
   checkFrameMemory(rows.nRows, feats.features.length, mode);
-  const values = featureValues(source, feats, rows.groupOf, rows.nRows, mode === "cell" ? "mean" : agg, opts);
+  const valueWarnings: string[] = [];
+  const values = featureValues(source, feats, rows.groupOf, rows.nRows, mode === "cell" ? "mean" : agg, { ...opts, onWarning: (w) => valueWarnings.push(w) });
   const covariates = frameCovariates(source, covNames, rows);
 
   const frame: AnalysisFrame = { unit: mode, participant: rows.participant, visit: rows.visit, arm: rows.arm, covariates, features: feats.features, values };
   if (cells.ct) frame.celltype = rows.celltype;
   if (mode === "participant_visit") frame.nCells = groupSizes(rows.groupOf, rows.nRows);
-  if (cells.warnings.length) frame.warnings = cells.warnings;
+  const warnings = [...(source.warnings ?? []), ...cells.warnings, ...valueWarnings];
+  if (warnings.length) frame.warnings = warnings;
   return frame;
 }
 
