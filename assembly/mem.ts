@@ -43,3 +43,6 @@ export function reset(): void {
 }
 
 export function heapTop(): usize { initArena(); return top; }
+
+/** Release what was allocated after heapTop() returned mark (a call's scratch, leaving the batch's layout). */
+export function release(mark: usize): void { initArena(); if (mark >= base && mark <= top) top = mark; }

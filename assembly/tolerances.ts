@@ -1,5 +1,5 @@
 // Every tolerance of the fit, in one place (lme4's lmerControl), exported to the host as wasm globals
-// (src/kernel.ts reads them for OptSummary), so what a fit reports is what it used.
+// (src/kernel/control.ts reads them all for OptSummary), so what a fit reports is what it used.
 
 /** Certificate: at return |d criterion / d theta_i| <= CERT_GRAD_RTOL x the largest sum of the absolute
  * parts (log-determinant and penalised-residual terms) whose balance makes the gradient 0. */
@@ -42,3 +42,71 @@ export const THETA_BOUND_FACTOR: f64 = 64;
 export const THETA_MAX_Q2: f64 = 1e6;
 /** Satterthwaite: pivots of the deviance Hessian below this (relative) make the df unavailable. */
 export const DF_HESS_RTOL: f64 = 1e-13;
+
+// ---- ranks and factorisations ----
+/** X is rank deficient when a pivot of the Cholesky of X'X falls below this x its original diagonal; the
+ * within-group cross-products A_w keep the eigenvalues above this x max(largest, X'X's largest diagonal). */
+export const RANK_RTOL: f64 = 1e-10;
+/** Z_g'Z_g keeps the eigen-directions above this x its largest eigenvalue (the rest: no random effect there). */
+export const ZTZ_RANK_RTOL: f64 = 1e-12;
+/** X'V^-1X: a Cholesky pivot below this x its original diagonal means the criterion cannot be evaluated. */
+export const XVX_CHOL_RTOL: f64 = 1e-12;
+/** The penalised residual is floored at this (positive, so its log is finite) when roundoff makes it <= 0. */
+export const PWRSS_MIN: f64 = 1e-300;
+/** Cyclic Jacobi: at most this many sweeps; done when the off-diagonal's squares are below
+ * JACOBI_OFF_RTOL x the diagonal's. */
+export const JACOBI_SWEEPS: i32 = 60;
+export const JACOBI_OFF_RTOL: f64 = 1e-32;
+
+// ---- the fit's outcome ----
+/** A fit is singular (lme4's isSingular) when a diagonal element of Lambda is below this; the boundary test
+ * (q >= 2) also tries 0 for a diagonal below it, kept on a tie within F_NOISE. */
+export const SINGULAR_THETA: f64 = 1e-4;
+
+// ---- starts ----
+/** The moments' start theta^2 counts as not positive below this (then the search starts low). */
+export const START_T_MIN: f64 = 1e-8;
+/** q = 1: the start where the moments' theta^2 is not positive. */
+export const Q1_START_LOW: f64 = 1e-4;
+
+// ---- q = 1 search ----
+/** q = 1: Newton in log(theta) takes at most this many steps. */
+export const Q1_MAX_ITER: i32 = 200;
+/** q = 1: the dense scan runs in log(theta) from this to min(the bound, Q1_SCAN_HIGH). */
+export const Q1_SCAN_LOW: f64 = 1e-6;
+export const Q1_SCAN_HIGH: f64 = 1e300;
+/** q = 1: the search's bound where the residual cannot give one (no residual df after the groups' Z). */
+export const Q1_THETA_UNBOUNDED: f64 = 1e100;
+
+// ---- q >= 2 Newton ----
+/** q >= 2: Newton takes at most this many iterations from a start. */
+export const NEWTON_MAX_ITER: i32 = 100;
+/** Forward-difference Hessian: step FD_STEP_REL x max(|theta_i|, FD_STEP_FLOOR). */
+export const FD_STEP_REL: f64 = 1e-6;
+export const FD_STEP_FLOOR: f64 = 0.1;
+/** BFGS update only with curvature s'y above this x |s| |y|. */
+export const BFGS_CURV_RTOL: f64 = 1e-10;
+/** The eigen-modified step: |lambda| floored at EIG_FLOOR_RTOL x the largest (+ EIG_FLOOR_ABS); an
+ * eigenvalue below -NEG_CURV_RTOL x the largest is negative curvature, pushed along by at least
+ * NEG_CURV_PUSH x max(1, |theta|). */
+export const EIG_FLOOR_RTOL: f64 = 1e-9;
+export const EIG_FLOOR_ABS: f64 = 1e-300;
+export const NEG_CURV_RTOL: f64 = 1e-6;
+export const NEG_CURV_PUSH: f64 = 0.1;
+/** NEWTON_STEP_RTOL's step is relative to max(|theta_i|, STEP_REL_FLOOR x max(1, |theta|)). */
+export const STEP_REL_FLOOR: f64 = 1e-3;
+/** The final steps stop when one no longer shrinks the relative gradient to below this fraction. */
+export const NEWTON_GRAD_SHRINK: f64 = 0.1;
+/** Line search: steps capped at LS_STEP_CAP x max(1, |theta|) (sup norm), Armijo's sufficient decrease
+ * LS_ARMIJO, at most LS_MAX_HALVINGS halvings. */
+export const LS_STEP_CAP: f64 = 4;
+export const LS_ARMIJO: f64 = 1e-4;
+export const LS_MAX_HALVINGS: i32 = 40;
+/** When no step is accepted, Newton counts as converged where its decrement is below this x (1 + |f|). */
+export const NEWTON_STALL_DEC_TOL: f64 = 1e-9;
+/** A diagonal of a column other than the last below this x |theta| is a ridge: the other starts are tried. */
+export const RIDGE_RTOL: f64 = 1e-2;
+/** The boundary test tries 0 for a diagonal below SINGULAR_THETA or this x |theta|. */
+export const SNAP_RTOL: f64 = 0.1;
+/** Newton, once converged: at most this many last full (then chord) steps to resolve theta. */
+export const NEWTON_FINAL_STEPS: i32 = 4;

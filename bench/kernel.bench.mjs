@@ -1,8 +1,8 @@
 // Fits/second of the WASM batch kernel vs the plain-JS implementation of the same random-intercept
 // algorithm, on the DiD design (1, arm, post, arm:post) + (1 | participant), 2 visits, 2,000 features.
-// Run after `npm run build` (uses dist/kernel.js + dist/trialmix.wasm).
+// Run after `npm run build` (uses dist/kernel/index.js + dist/trialmix.wasm).
 import { Bench } from "tinybench";
-import { fitBatch, responseBuffer } from "../dist/kernel.js";
+import { fitBatch, responseBuffer } from "../dist/kernel/index.js";
 import { fitRiBatch } from "./plain-js-ri.mjs";
 
 const M = Number(process.env.BENCH_FEATURES ?? 2000);

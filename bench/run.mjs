@@ -11,7 +11,7 @@ import { mkdtempSync, existsSync } from "node:fs";
 import { cpus, availableParallelism, tmpdir, totalmem } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fitBatch } from "../dist/kernel.js";
+import { fitBatch } from "../dist/kernel/index.js";
 import { FitPool } from "../dist/exec/node-pool.js";
 import { FEATURE_BLOCK } from "../dist/output/columns.js";
 import { fitRiBatch } from "./plain-js-ri.mjs";

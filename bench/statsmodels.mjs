@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fitBatch } from "../dist/kernel.js";
+import { fitBatch } from "../dist/kernel/index.js";
 import { parseDelimited } from "../dist/io/csv.js";
 import { makeDidCase } from "./cases.mjs";
 

@@ -3,7 +3,7 @@
 // features (test/fixtures/stress: the generator, the references and the scripts that made them).
 // Run after `npm run build`: node bench/stress.mjs
 import { readFileSync } from "node:fs";
-import { fitBatch } from "../dist/kernel.js";
+import { fitBatch } from "../dist/kernel/index.js";
 import { parseDelimited } from "../dist/io/csv.js";
 import { stressDesigns } from "../test/fixtures/stress/generate.mjs";
 

@@ -5,13 +5,15 @@
 //   dist-web/worker.js      the scan worker (module worker), from web/worker.ts
 //   dist-web/trialmix-fit-worker.js  a fit worker of the Web Worker pool (kernel only), from web/fit-worker.ts
 //   dist-web/index.html, style.css, trialmix.wasm (the kernel), example.h5ad
+//   dist-web/h5plugins/  the HDF5 filter plugins (h5plugins/*.so and their licences), fetched by
+//                        host-browser.ts next to trialmix.js / worker.js
 // The bundles swap src/io/h5ad/host-node.ts for src/io/h5ad/host-browser.ts (h5wasm's browser ESM build,
 // which embeds its own wasm). Node built-ins still imported by shared modules (e.g. table.ts's
 // readFileSync for paths) are replaced by stubs that throw when called; they are listed.
 // Usage: node scripts/build-web.mjs [--out DIR] [--no-minify]
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, copyFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, copyFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -101,6 +103,9 @@ await build({
 copyFileSync(join(root, "web", "index.html"), join(out, "index.html"));
 copyFileSync(join(root, "web", "style.css"), join(out, "style.css"));
 copyFileSync(wasm, join(out, "trialmix.wasm"));
+mkdirSync(join(out, "h5plugins"));
+for (const f of readdirSync(join(root, "h5plugins")))
+  if (/\.so$|^(COPYING|LICENSE|README\.md)$/.test(f)) copyFileSync(join(root, "h5plugins", f), join(out, "h5plugins", f));
 const example = join(root, "examples", "example.h5ad");
 if (existsSync(example)) copyFileSync(example, join(out, "example.h5ad"));
 

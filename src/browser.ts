@@ -3,7 +3,7 @@
 // and openH5adFile() / openDataFile() for File objects. The bundle swaps h5wasm-node.ts for
 // h5wasm-browser.ts, so nothing here needs node:fs. Run long scans in a Worker: there a File
 // is mounted with WORKERFS and read by slices instead of being copied into memory.
-import { initKernel } from "./kernel.js";
+import { initKernel } from "./kernel/index.js";
 import { readH5ad, type H5ad } from "./io/h5ad/reader.js";
 import { tableFromText, tableFromBytes, separatorFor, MAX_TABLE_BYTES, type TableSource } from "./io/table.js";
 import { TrialmixInputError } from "./errors.js";
@@ -27,6 +27,8 @@ export interface InitOptions {
   wasmUrl?: string | URL;
   /** The kernel's bytes (or a fetch Response), instead of fetching wasmUrl. */
   wasm?: ArrayBuffer | Uint8Array | Response;
+  /** Where the HDF5 filter plugins are (lzf, zstd, blosc, bitshuffle, lz4, bzip2): default `h5plugins/` next to this module (dist-web/h5plugins/); null: none (gzip still reads). */
+  pluginsUrl?: string | URL | null;
 }
 
 let initPromise: Promise<void> | null = null;
@@ -35,7 +37,7 @@ let initPromise: Promise<void> | null = null;
 export function initTrialmix(opts: InitOptions = {}): Promise<void> {
   initPromise ??= (async () => {
     const src = opts.wasm ?? (opts.wasmUrl instanceof URL ? opts.wasmUrl : new URL(opts.wasmUrl ?? "./trialmix.wasm", import.meta.url));
-    await Promise.all([initKernel(src), h5wasmReady()]);
+    await Promise.all([initKernel(src), h5wasmReady(opts.pluginsUrl)]);
   })().catch((e) => {
     initPromise = null;
     throw e;

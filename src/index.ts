@@ -1,7 +1,7 @@
 // The library entry (package exports["."]): the public names of docs/API.md and their types.
-export { fitLmm } from "./lmm.js";
-export type { LmmInput, LmmFit } from "./lmm.js";
-export { fitBatch, initKernel, responseBuffer, kernelTolerances, reasonText, MAX_RANDOM_EFFECTS } from "./kernel.js";
+export { fitLmm } from "./models/lmm.js";
+export type { LmmInput, LmmFit } from "./models/lmm.js";
+export { fitBatch, initKernel, responseBuffer, kernelTolerances, reasonText, MAX_RANDOM_EFFECTS } from "./kernel/index.js";
 export { didMixed, fitMixedTable } from "./models/mixed/index.js";
 export type { DidMixedOptions, DidMixedResult, MixedOptions, MixedRow, MixedTable, LongTable } from "./models/mixed/index.js";
 export { didTableMixed, didTable, compareFixedVsMixed, frameOf, openInput } from "./api.js";

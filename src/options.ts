@@ -4,6 +4,8 @@
 // command line (flags, usage text, "did you mean"), the page's controls and the docs read from here.
 // No node: imports: this module is also bundled for browsers.
 import { AGG_FUNCS } from "./frame/aggregate.js";
+import { DESIGN_DEFAULTS } from "./frame/design.js";
+import { KERNEL_DEFAULTS } from "./kernel/control.js";
 import { TrialmixInputError } from "./errors.js";
 import { MAX_N_BOOT, THREADS_PER_CORE } from "./output/columns.js";
 
@@ -54,8 +56,8 @@ export const SCAN_OPTIONS = {
   includeCrossovers: { flag: "include-crossovers", kind: "flag", doc: "keep crossover cells" },
   /** Features: var names (genes) or numeric obs columns. @default every var name (h5ad) / numeric non-design column (table) */
   features: { flag: "features", kind: "list", meta: "A,B,...", doc: "var names (genes) or numeric obs columns", defaultText: "all" },
-  /** Read this layer instead of X. @default X */
-  layer: { flag: "layer", kind: "text", meta: "NAME", doc: "read this layer instead of X", defaultText: "X" },
+  /** Read this layer instead of X; `raw` reads adata.raw (raw/X, genes from raw/var). @default X */
+  layer: { flag: "layer", kind: "text", meta: "NAME", doc: "read this layer instead of X (raw: adata.raw, its genes)", defaultText: "X" },
   /** Unit of analysis. @default "participant_visit" */
   aggregate: { flag: "aggregate", kind: "choice", values: ["participant_visit", "cell"], doc: "unit of analysis" },
   /** Aggregation of a participant-visit's cells (src/frame/aggregate.ts). @default "mean" */
@@ -99,11 +101,7 @@ export const CLI_FLAGS = {
 
 /** The defaults (lmerControl's role): the one place they are written. */
 export const DEFAULTS = {
-  participant: "participant_id",
-  visit: "visit",
-  arm: "arm",
-  treated: "Treated",
-  control: "Control",
+  ...DESIGN_DEFAULTS,
   includeCrossovers: false,
   aggregate: "participant_visit",
   agg: "mean",
@@ -115,8 +113,7 @@ export const DEFAULTS = {
   useBootstrap: false,
   nBoot: 999,
   seed: 42,
-  reml: true,
-  covariance: "unstructured",
+  ...KERNEL_DEFAULTS,
 } as const;
 
 type ScanSpecs = typeof SCAN_OPTIONS;

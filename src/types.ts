@@ -1,4 +1,5 @@
 // Shared data types between the modules. No logic here.
+import type { KernelFit } from "./kernel/outputs.js";
 import type { KernelOptionValues } from "./options.js";
 
 /** A covariate column of the analysis frame: numeric as is, text as categorical. */
@@ -51,33 +52,12 @@ export interface OptSummary {
   tolerances: Record<string, number>; // the kernel's (assembly/tolerances.ts), by name
 }
 
-/** Status codes a batch fit reports per feature (kernel constants mirror these). */
-export const FIT_STATUS = {
-  ok: 0,
-  nonFinite: 1, // y has NaN/Inf: refit on the complete rows
-  rankDeficient: 2, // X'V^-1X not positive definite
-  failed: 3, // optimiser could not evaluate the objective
-} as const;
+export { FIT_STATUS } from "./kernel/reasons.js";
 
 /** Results of fitting m responses that share one BatchDesign (all arrays feature-major). */
-export interface BatchFit {
-  m: number;
-  p: number;
-  q: number;
-  beta: Float64Array; // m x p
-  se: Float64Array; // m x p
-  df: Float64Array; // m x p Satterthwaite df per coefficient (lmerTest's)
-  covRe: Float64Array; // m x q x q
-  scale: Float64Array; // m residual variances
-  logLik: Float64Array; // m REML/ML log-likelihoods on R's scale
-  theta: Float64Array; // m x nTheta
-  converged: Uint8Array;
-  singular: Uint8Array;
-  iterations: Int32Array;
-  status: Int32Array; // FIT_STATUS
-  reason: Int32Array; // why a fit is not certified (converged = 0) or has no statistics: reasonText(code)
-  gradient: Float64Array; // m x nTheta: the REML/ML criterion's gradient in theta at the returned estimate
-}
+/** A batch fit: m, p, q and every output array of the kernel (feature-major), typed from the kernel's output
+ * table (src/kernel/outputs.ts), so a new kernel output needs no edit here. */
+export type BatchFit = KernelFit;
 
 /** A feature's column: float64, or float32 when the matrix is float32 and every row is one cell (its values as stored). */
 export type FeatureValues = Float64Array | Float32Array;

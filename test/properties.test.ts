@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fitLmm, type LmmFit } from "../src/lmm.js";
+import { fitLmm, type LmmFit } from "../src/models/lmm.js";
 
 // ---- data ------------------------------------------------------------------------------------
 

@@ -377,9 +377,9 @@ function optionsFromForm(): { mode: Mode; opts: RunOptions } {
   const mode = (els.form.querySelector<HTMLInputElement>("input[name=mode]:checked")?.value ?? "mixed") as Mode;
   let base = v("baseline");
   let follow = v("followup");
-  const designMissing = ["participant", "visit", "arm"].some((k) => !column(v(k)));
+  const designMissing = ["participant", "visit", "arm"].some((k) => !column(v(k)) || column(v(k))?.error);
   if (designMissing && (!base || !follow)) {
-    // a design column is not in the file: let the library name it (its one-line message)
+    // a design column is not in the file or cannot be read (e.g. a compression the reader lacks): let the library name it (its one-line message)
     base = "(baseline)";
     follow = "(follow-up)";
   }

@@ -20,6 +20,11 @@ export function chol(a: usize, n: i32, rtol: f64): bool {
   return true;
 }
 
+/** A running product of pivots is logged and restarted before it leaves [PROD_MIN, PROD_MAX] (far inside
+ * the double range: no overflow, one log per many factors). */
+export const PROD_MAX: f64 = 1e150;
+export const PROD_MIN: f64 = 1e-150;
+
 /** log det(L L') = 2 sum log L_ii */
 export function logdet2(l: usize, n: i32): f64 {
   // one log per call where possible (logs dominate the cost of a pooled evaluation)
@@ -27,7 +32,7 @@ export function logdet2(l: usize, n: i32): f64 {
   let prod = 1.0;
   for (let i = 0; i < n; i++) {
     prod *= ld(l, i * n + i);
-    if (prod > 1e150 || prod < 1e-150) { s += Math.log(prod); prod = 1.0; }
+    if (prod > PROD_MAX || prod < PROD_MIN) { s += Math.log(prod); prod = 1.0; }
   }
   return 2 * (s + Math.log(prod));
 }

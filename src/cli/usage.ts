@@ -7,7 +7,7 @@ export const COMMANDS: [usage: string, doc: string][] = [
   ["fixed   INPUT", "fixed-effects DiD (did_table)"],
   ["compare INPUT", "fixed vs mixed, merged on feature (compare_fixed_vs_mixed)"],
   ["example [--out DIR]", "the mixed scan and the comparison on the bundled example data"],
-  ["inspect INPUT [--json]", "shape, obs columns, layers, var names"],
+  ["inspect INPUT [--json]", "shape, obs columns, layers, raw, var names and columns"],
 ];
 
 /** `--flag META` or `--flag a|b|c`. */

@@ -6,6 +6,7 @@ import { prepareScan, blockSize, blockResponses, finishBlock, finishScan, type P
 import type { MixedOptions } from "../models/mixed/design.js";
 import type { MixedTable } from "../models/mixed/rows.js";
 import type { AnalysisFrame } from "../types.js";
+import { DEFAULTS } from "../options.js";
 
 export type Progress = (done: number, total: number) => void;
 
@@ -30,7 +31,7 @@ export function runScan(scan: PreparedScan, fitter: SyncFitter, onProgress?: Pro
 export function runScan(scan: PreparedScan, fitter: BlockFitter, onProgress?: Progress): Maybe<MixedTable>;
 export function runScan(scan: PreparedScan, fitter: BlockFitter, onProgress?: Progress): Maybe<MixedTable> {
   const { design } = scan.md;
-  const opts = { reml: scan.opts.reml ?? true };
+  const opts = { reml: scan.opts.reml ?? DEFAULTS.reml };
   const total = scan.frame.features.length;
   let done = total - scan.blocks.reduce((s, b) => s + b.features.length, 0);
   const most = scan.blocks.reduce((s, b) => Math.max(s, b.features.length), 0) * design.n;

@@ -1,6 +1,6 @@
 // What the scan driver fits its blocks with: a small interface, and the in-thread implementation
 // (the worker pools, node-pool.ts and web-pool.ts, are the others).
-import { fitBatch, responseBuffer } from "../kernel.js";
+import { fitBatch, responseBuffer } from "../kernel/index.js";
 import type { BatchDesign, BatchFit, KernelOptions } from "../types.js";
 
 /** A block's fit, or why the kernel could not fit it; `Y` is the block's responses handed back by a worker, for reuse. */

@@ -1,7 +1,7 @@
 // The messages between a scan and its fit workers, the same for Node worker threads and Web Workers,
 // and the fit worker's side of them. Typed arrays travel as transfers (moved, not copied): the request's
 // responses go out and come back with the reply for reuse; the fit's arrays come back (fitBuffers).
-import { initKernel, fitBuffers } from "../kernel.js";
+import { initKernel, fitBuffers } from "../kernel/index.js";
 import { localFitter, type BlockResult } from "./fitter.js";
 import type { BatchDesign, BatchFit, KernelOptions } from "../types.js";
 

@@ -1,6 +1,6 @@
 // The stages of a mixed-model scan: prepare (design, the features to fit, in blocks) -> each block's
 // responses -> the rows of its fit -> FDR over the table. driver.ts runs them over a fitter.
-import { fitBatch } from "../kernel.js";
+import { fitBatch } from "../kernel/index.js";
 import { applyFdr } from "../stats/fdr.js";
 import { zScoreInto, unusableReason, zParams } from "../stats/standardize.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD } from "../output/columns.js";
@@ -8,6 +8,7 @@ import { FIT_STATUS } from "../types.js";
 import type { AnalysisFrame, BatchFit } from "../types.js";
 import { mixedDesign, completeCovariateRows, subsetDesign, type MixedDesign, type MixedOptions } from "../models/mixed/design.js";
 import { nanRow, rowFromFit, SLOPE_ON_PSEUDOBULK, type MixedRow, type MixedTable } from "../models/mixed/rows.js";
+import { DEFAULTS } from "../options.js";
 
 /** A scan split into kernel-sized blocks of features to fit, and the rows known before fitting. */
 export interface PreparedScan {
@@ -31,8 +32,8 @@ export function blockSize(features: number, threads: number, minBlock = 1): numb
 }
 
 export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, size = FEATURE_BLOCK): PreparedScan {
-  const slope = opts.randomSlope ?? false;
-  const doStd = opts.standardize ?? true;
+  const slope = opts.randomSlope ?? DEFAULTS.randomSlope;
+  const doStd = opts.standardize ?? DEFAULTS.standardize;
   const cc = completeCovariateRows(frame, opts.covariates ?? []);
   frame = cc.frame;
   const md = mixedDesign(frame, opts);
@@ -88,7 +89,7 @@ function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fi
   if (d.G < 2) return { fit: null, error: `only ${d.G} participant(s) with finite values; need at least 2` };
   const yy = y.filter((v) => Number.isFinite(v));
   try {
-    return { fit: fitBatch(d, yy, { reml: opts.reml ?? true }), error: "" };
+    return { fit: fitBatch(d, yy, { reml: opts.reml ?? DEFAULTS.reml }), error: "" };
   } catch (e) {
     return { fit: null, error: (e as Error).message };
   }
@@ -97,7 +98,7 @@ function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fi
 /** The rows of one fitted block (features with missing values are refitted on their complete rows). */
 export function finishBlock(scan: PreparedScan, features: number[], result: { fit: BatchFit } | { error: string }): void {
   const { frame, md, rows, note, opts } = scan;
-  const slope = opts.randomSlope ?? false;
+  const slope = opts.randomSlope ?? DEFAULTS.randomSlope;
   if ("error" in result) {
     // a design that cannot be fitted at all (e.g. one arm only): every row says why, none crashes
     for (const f of features) rows[f] = nanRow(frame.features[f], md.nUnits, result.error, slope);

@@ -11,6 +11,7 @@ import { keepPaired, participantsInOneArm } from "./pairing.js";
 import { cellRows, participantVisitRows } from "./group.js";
 import { featureValues } from "./values.js";
 import { checkCovariateColumns, frameCovariates } from "./covariates.js";
+import { DEFAULTS } from "../options.js";
 
 /** What buildFrame reads: an .h5ad file (readH5ad) or a long table (readTable). */
 export type FrameSource = DataSource;
@@ -34,14 +35,15 @@ export interface BuildFrameOptions {
 }
 
 /** Build the analysis frame (raw values) the DiD fits see. */
-export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildFrameOptions): AnalysisFrame {
+export function buildFrame(file: DataSource, design: TrialDesign, opts: BuildFrameOptions): AnalysisFrame {
+  const source = file.matrixSource?.(opts.layer) ?? file; // --layer raw: adata.raw's genes and matrix
   const visits = opts.visits;
   if (!visits || visits.length !== 2) throw new TrialmixInputError("exactly two visits are needed: --visits BASELINE,FOLLOWUP");
   if (source.nObs === 0) throw new TrialmixInputError("the input has 0 cells (n_obs = 0): nothing to analyse");
   validateDesign(design, source, visits);
-  const mode = opts.aggregate ?? "participant_visit";
+  const mode = opts.aggregate ?? DEFAULTS.aggregate;
   if (mode !== "participant_visit" && mode !== "cell") throw new TrialmixInputError(`unknown aggregation mode '${mode}' (expected participant_visit or cell)`);
-  const agg: AggFunc = opts.agg ?? "mean";
+  const agg: AggFunc = opts.agg ?? DEFAULTS.agg;
   if (!AGG_FUNCS.includes(agg)) throw new TrialmixInputError(`unknown aggregation function '${agg}' (expected ${oneOf(AGG_FUNCS)})`);
   if (opts.byCelltype && !design.celltype) throw new TrialmixInputError("stratifying by cell type needs a cell-type column (--celltype COL)");
   const covNames = opts.covariates ?? [];
@@ -56,7 +58,8 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
 
   // aggregate -> covariates (cell rows: each cell's own value, the mean of one)
   checkFrameMemory(rows.nRows, feats.features.length, mode);
-  const values = featureValues(source, feats, rows.groupOf, rows.nRows, mode === "cell" ? "mean" : agg, opts);
+  const valueWarnings: string[] = [];
+  const values = featureValues(source, feats, rows.groupOf, rows.nRows, mode === "cell" ? "mean" : agg, { ...opts, onWarning: (w) => valueWarnings.push(w) });
   const covariates = frameCovariates(source, covNames, rows);
 
   const frame: AnalysisFrame = { unit: mode, participant: rows.participant, visit: rows.visit, arm: rows.arm, covariates, features: feats.features, values };
@@ -64,7 +67,8 @@ export function buildFrame(source: DataSource, design: TrialDesign, opts: BuildF
   if (feats.note) frame.featureNote = feats.note;
   if (cells.ct) frame.celltype = rows.celltype;
   if (mode === "participant_visit") frame.nCells = groupSizes(rows.groupOf, rows.nRows);
-  if (cells.warnings.length) frame.warnings = cells.warnings;
+  const warnings = [...(source.warnings ?? []), ...cells.warnings, ...valueWarnings];
+  if (warnings.length) frame.warnings = warnings;
   return frame;
 }
 

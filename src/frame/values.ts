@@ -1,7 +1,7 @@
 // The aggregate stage: each feature's values per frame row (obs features and matrix columns),
 // feature-major, by the aggregation function (cell rows: each cell's own value).
 import { TrialmixInputError } from "../errors.js";
-import type { DataSource } from "../io/h5ad/reader.js";
+import type { DataSource, MatrixChunk, NumArray } from "../io/h5ad/reader.js";
 import type { FeatureValues } from "../types.js";
 import { type AggFunc, aggregateChunks, aggregateVectorInto } from "./aggregate.js";
 import type { FeatureSelection } from "./select.js";
@@ -12,6 +12,8 @@ export interface ValueOptions {
   float32Means?: boolean;
   /** Rows per matrix chunk (default 4096, or about 2^21 values for dense matrices). */
   rowsPerChunk?: number;
+  /** Where the raw-count guard's warning goes (the frame's warnings). */
+  onWarning?: (warning: string) => void;
 }
 
 /** values[j]: feature j over the nRows rows (groupOf: each cell's row, -1 = not kept). */
@@ -57,7 +59,54 @@ function matrixValues(source: DataSource, sel: FeatureSelection, geneFeats: numb
     throw new TrialmixInputError(`matrix shape [${info.shape.join(", ")}] does not match n_obs x n_vars = ${nObs} x ${nVars}`);
   // dense rows are read whole: keep a chunk near 2^21 values, so the read buffers stay small and reused
   const rowsPerChunk = opts.rowsPerChunk ?? (info.encoding === "dense" ? Math.max(1, Math.min(4096, Math.floor(2 ** 21 / Math.max(1, nVars)))) : 4096);
-  const chunks = source.rowChunks(opts.layer, rowsPerChunk, { cols, reuse: true }); // aggregateChunks takes each block before the next
+  const counts = new CountsWatch();
+  const chunks = counts.watch(source.rowChunks(opts.layer, rowsPerChunk, { cols, reuse: true })); // aggregateChunks takes each block before the next
   const f32 = opts.float32Means ?? info.dtype === "float32";
-  return aggregateChunks(chunks, groupOf, nRows, colMap, geneFeats.length, agg, { float32: f32 });
+  const out = aggregateChunks(chunks, groupOf, nRows, colMap, geneFeats.length, agg, { float32: f32 });
+  if (counts.looksLikeCounts()) opts.onWarning?.(countsWarning(opts.layer, source.layers));
+  return out;
+}
+
+/**
+ * The raw-count guard: do the values read hold only non-negative integers (and some positive)? As
+ * scanpy warns, z-scored counts are rarely what was meant. Checked on each block as it streams by (no
+ * second read), and no more once a value is not a count, so normalised data pay for a few values only.
+ */
+export class CountsWatch {
+  private integers = true;
+  private positive = false;
+
+  *watch(chunks: Iterable<MatrixChunk>): Generator<MatrixChunk> {
+    for (const ch of chunks) {
+      if (this.integers) this.see(ch.data);
+      yield ch;
+    }
+  }
+
+  see(data: NumArray): void {
+    for (let i = 0; i < data.length; i++) {
+      const x = data[i];
+      if (!(x >= 0 && x < Infinity && Math.floor(x) === x)) {
+        this.integers = false; // NaN fails too
+        return;
+      }
+      if (x > 0) this.positive = true;
+    }
+  }
+
+  /** Only non-negative integers were read, and not all of them zeros (zeros say nothing). */
+  looksLikeCounts(): boolean {
+    return this.integers && this.positive;
+  }
+}
+
+/** The guard's one line: which matrix, what it looks like, and the other matrices of the file to choose from. */
+export function countsWarning(layer: string | null | undefined, layers: readonly string[]): string {
+  const isX = !layer || layer === "X";
+  const what = isX ? "X" : layer === "raw" && !layers.includes("raw") ? "adata.raw (raw/X)" : `layer '${layer}'`;
+  const others = [...(isX ? [] : ["X"]), ...layers.filter((l) => l !== layer)];
+  return (
+    `${what} holds only non-negative integers and looks like raw counts (the scan fits them as they are); ` +
+    `for normalised values (e.g. scanpy's normalize_total + log1p) choose their matrix with --layer NAME (${others.length ? `this file: ${others.join(", ")}` : "this file has no other"})`
+  );
 }

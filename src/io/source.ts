@@ -73,4 +73,11 @@ export interface DataSource {
    */
   rowChunks(layer: string | null | undefined, rowsPerChunk: number, opts?: ChunkOptions): Iterable<MatrixChunk>;
   close(): void;
+  /**
+   * The source whose var names are the columns of the matrix `layer` chooses (an .h5ad file: adata.raw
+   * for "raw", with raw/var's names); the source itself when absent.
+   */
+  matrixSource?(layer: string | null | undefined): DataSource;
+  /** What reading noticed and changed (e.g. repeated var names made unique), for the frame's warnings. */
+  readonly warnings?: readonly string[];
 }

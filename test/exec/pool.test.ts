@@ -3,7 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { WorkerPool, type PoolWorker, type WorkerEvents } from "../../src/exec/worker-pool.js";
 import { answer, fitRequest, type FitReply, type ToFitWorker } from "../../src/exec/protocol.js";
-import { fitBatch, fitBuffers } from "../../src/kernel.js";
+import { fitBatch, fitBuffers } from "../../src/kernel/index.js";
 import { makeDidCase } from "../../bench/cases.mjs";
 
 const { design, Y } = makeDidCase({ participants: 12, features: 10, seed: 4 }) as { design: Parameters<typeof fitBatch>[0]; Y: Float64Array };

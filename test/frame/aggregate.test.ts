@@ -90,7 +90,10 @@ describe("aggregateChunks", () => {
     const cscIdx: number[] = [];
     const cscData: number[] = [];
     for (let c = 0; c < cols; c++) {
-      for (let r = 0; r < rows; r++) if (dense[r * cols + c] !== 0) (cscIdx.push(r), cscData.push(dense[r * cols + c]));
+      for (let r = 0; r < rows; r++) if (dense[r * cols + c] !== 0) {
+        cscIdx.push(r);
+        cscData.push(dense[r * cols + c]);
+      }
       cscIndptr.push(cscIdx.length);
     }
     const csc: MatrixChunk[] = [{ kind: "csc", cols: Int32Array.from({ length: cols }, (_, c) => c), indptr: Float64Array.from(cscIndptr), indices: Int32Array.from(cscIdx), data: Float64Array.from(cscData) }];

@@ -1,8 +1,7 @@
 import { describe, it, expect, afterAll } from "vitest";
-import { existsSync, readdirSync } from "node:fs";
 import { readH5ad, H5ad } from "../../src/io/h5ad/reader.js";
 import { makeDesign } from "../../src/frame/design.js";
-import { buildFrame, type BuildFrameOptions } from "../../src/frame/build.js";
+import { buildFrame } from "../../src/frame/build.js";
 import { standardize } from "../../src/stats/standardize.js";
 
 import { tableFromText, readTable } from "../../src/io/table.js";
@@ -145,10 +144,7 @@ describe("the same data in other layouts gives the same frame", () => {
 
 // X = (arange(36).reshape(12, 3) % 7) in encodings.h5ad; see scripts/make-variants.py
 const encX = (i: number, j: number): number => (i * 3 + j) % 7;
-const enc = {
-  part: ["A", "A", "A", "B", "B", "B", "C", "C", "C", "D", "D", "D"],
-  visit: ["Pre", "Post", "Post", "Pre", "Pre", "Post", "Pre", "Post", "Post", "Pre", "Post", "Post"],
-};
+// cells' participants A A A B B B C C C D D D; visits Pre Post Post Pre Pre Post Pre Post Post Pre Post Post
 
 describe("encodings fixture", () => {
   it("means, crossover truthiness on text, covariates, pairing", async () => {

@@ -224,7 +224,9 @@ describe("H5adError", () => {
 describe("inspect", () => {
   it("--json shape", async () => {
     const r = inspectH5ad(FIXTURES + "basic.h5ad");
-    expect(Object.keys(r)).toEqual(["n_obs", "n_vars", "X", "layers", "var_names_head", "obs"]);
+    expect(Object.keys(r)).toEqual(["n_obs", "n_vars", "X", "raw", "layers", "var_names_head", "var_columns", "obs"]);
+    expect(r.raw).toBeNull();
+    expect(r.var_columns).toEqual(["true_did", "sd_participant"]);
     expect(r.n_obs).toBe(1513);
     expect(r.n_vars).toBe(150);
     expect(r.X).toEqual({ encoding: "csr_matrix", dtype: "float32" });

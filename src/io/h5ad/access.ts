@@ -8,6 +8,8 @@ import { copyNum, dtypeName, H5T, isReadableNumber } from "./dtype.js";
 import { versionProblem, strAttr } from "./attrs.js";
 import { quiet } from "./timeouts.js";
 import { formatBytes, hexBytes } from "../text.js";
+import { filterProblem, type FilterInfo } from "./filters.js";
+import { availableDecoders } from "./plugins.js";
 
 export type H5File = InstanceType<typeof h5wasm.File>;
 export type H5Group = InstanceType<typeof h5wasm.Group>;
@@ -40,6 +42,7 @@ export class FileAccess {
   /** The file's size: no dataset can hold more than it stores (compression aside). */
   readonly fileBytes: number;
   private linksChecked = new Set<string>();
+  private filtersChecked = new Set<string>();
 
   constructor(file: H5File, name: string) {
     this.file = file;
@@ -136,6 +139,7 @@ export class FileAccess {
    * huge shape): the guard runs on the header's shape, before anything is allocated.
    */
   checkDeclared(ds: H5Dataset, count?: number): void {
+    this.checkFilters(ds);
     const n = count ?? elements(ds);
     const bytes = n * Math.max(8, ds.metadata?.size ?? 8);
     if (!(bytes <= MAX_READ_BYTES))
@@ -157,6 +161,27 @@ export class FileAccess {
       this.fail(ds.path, `declares ${n} values (${formatBytes(bytes)}), more than the file (${formatBytes(this.fileBytes)}) can hold: the values are not stored (the header is corrupt or hostile)`);
   }
 
+  /** The dataset's filter pipeline ([] when it has none, e.g. contiguous storage). */
+  private filtersOf(ds: H5Dataset): FilterInfo[] {
+    try {
+      return (quiet(() => ds.filters) as FilterInfo[] | undefined) ?? [];
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Refuse, before HDF5 reads it, a dataset compressed with a filter this reader cannot decode: one
+   * line naming the dataset and the filter (HDF5 itself would only report a failed read). Every read
+   * of a dataset passes here (read, checkDeclared, guard); a dataset is checked once.
+   */
+  checkFilters(ds: H5Dataset): void {
+    if (this.filtersChecked.has(ds.path)) return;
+    const why = filterProblem(this.filtersOf(ds), availableDecoders());
+    if (why !== null) this.fail(ds.path, why);
+    this.filtersChecked.add(ds.path);
+  }
+
   /** A dataset of numbers this reader converts exactly, or an error naming its dtype. */
   requireNumbers(ds: H5Dataset, what: string, integerOnly = false): void {
     if (!isReadableNumber(ds.metadata, integerOnly))
@@ -171,6 +196,7 @@ export class FileAccess {
 
   /** A whole dataset (strings as strict UTF-8), or elements range[0]..range[1]-1 of a 1-d one. */
   read(ds: H5Dataset, range?: [number, number]): unknown {
+    this.checkFilters(ds);
     if (!range) this.checkDeclared(ds);
     const shape = ds.shape ?? [];
     if (!range && ds.metadata.type === H5T.STRING && shape.length === 1) return this.readText(ds, shape[0]);
@@ -207,6 +233,7 @@ export class FileAccess {
 
   /** f(), its failure (a truncated or corrupt file) as this file's H5adError. */
   guard(ds: H5Dataset, f: () => void): void {
+    this.checkFilters(ds);
     try {
       f();
     } catch (err) {
@@ -217,6 +244,7 @@ export class FileAccess {
   /** A failed read as this file's error: data stored in another file (refused) is named as such. */
   readFailed(ds: H5Dataset, err: unknown): never {
     if (err instanceof H5adError) throw err;
+    this.checkFilters(ds);
     const refused = host.takeRefused();
     if (refused.length > 0)
       this.fail(ds.path, `its data are stored in another file ('${refused[0]}'); trialmix reads only the file it is given (external storage is refused)`);

@@ -93,8 +93,8 @@ function checkIndptr(s: Stored, ptr: Float64Array): void {
 function csrBlocks(s: Stored, ptr: Float64Array, step: number, perValue: number): Block[] {
   const nr = s.info.shape[0];
   const plan: Block[] = [];
-  for (let r0 = 0, r1 = 0; r0 < nr; r0 = r1) {
-    r1 = Math.min(nr, r0 + step);
+  for (let r0 = 0; r0 < nr; ) {
+    let r1 = Math.min(nr, r0 + step);
     while (r1 > r0 + 1 && (ptr[r1] - ptr[r0]) * perValue > MAX_BLOCK_BYTES) r1 = r0 + Math.ceil((r1 - r0) / 2);
     if ((ptr[r1] - ptr[r0]) * perValue > MAX_BLOCK_BYTES)
       s.f.fail(`/${s.path}/indptr`, `row ${r0} declares ${ptr[r1] - ptr[r0]} stored values (${formatBytes((ptr[r1] - ptr[r0]) * perValue)}), more than one read may hold (${formatBytes(MAX_BLOCK_BYTES)})`);
@@ -109,6 +109,7 @@ function csrBlocks(s: Stored, ptr: Float64Array, step: number, perValue: number)
         return { kind: "csr", rowStart, rowEnd, indptr, indices, data };
       },
     });
+    r0 = r1;
   }
   return plan;
 }
@@ -119,7 +120,7 @@ function cscBlocks(s: Stored, ptr: Float64Array, step: number, perValue: number,
   const maxValues = Math.max(1, opts.maxValues ?? Math.max(1 << 20, step * 64));
   const want: number[] = opts.cols ? Array.from(opts.cols).sort((x, y) => x - y) : Array.from({ length: nc }, (_, i) => i);
   const plan: Block[] = [];
-  for (let i = 0, j = 1; i < want.length; i = j) {
+  for (let i = 0, j: number; i < want.length; i = j) {
     j = i + 1;
     while (j < want.length && want[j] === want[j - 1] + 1 && ptr[want[j] + 1] - ptr[want[i]] <= maxValues) j++;
     const c0 = want[i];

@@ -7,7 +7,8 @@ import { FileAccess, type H5Dataset, type H5Group } from "./access.js";
 import { attrsOf, strAttr, truthyAttr } from "./attrs.js";
 import { dtypeName, H5T, isBoolEnum, toFloat64, toInt32, toStrings } from "./dtype.js";
 
-export type Frame = "obs" | "var";
+/** A dataframe of the file: obs, var, or adata.raw's var. */
+export type Frame = "obs" | "var" | "raw/var";
 
 /** The dataframe's index dataset name (the `_index` attribute; `_index` by default). */
 function indexName(f: FileAccess, frame: Frame): string {
@@ -27,6 +28,40 @@ export function checkFrames(f: FileAccess): void {
 export function frameIndex(f: FileAccess, frame: Frame): string[] {
   const ds = f.dataset(`${frame}/${indexName(f, frame)}`, `the ${frame} index (string-array named by _index)`);
   return toStrings(f.read(ds));
+}
+
+/**
+ * Names made unique as anndata's `make_index_unique` (var_names_make_unique) does: the first
+ * occurrence keeps its name, each later one gets `-1`, `-2`, ... (counted per name, skipping names
+ * the index already has). `renamed`: each renamed repeat, in index order.
+ */
+export function makeUnique(names: readonly string[], join = "-"): { names: string[]; renamed: { from: string; to: string }[] } {
+  const seen = new Set<string>();
+  const dups: number[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (seen.has(names[i])) dups.push(i);
+    else seen.add(names[i]);
+  }
+  if (dups.length === 0) return { names: names as string[], renamed: [] };
+  const out = names.slice();
+  const taken = seen; // anndata checks candidates against every name of the index and those it has made
+  const counter = new Map<string, number>();
+  const renamed: { from: string; to: string }[] = [];
+  for (const i of dups) {
+    const v = names[i];
+    for (;;) {
+      const k = (counter.get(v) ?? 0) + 1;
+      counter.set(v, k);
+      const candidate = `${v}${join}${k}`;
+      if (!taken.has(candidate)) {
+        taken.add(candidate);
+        out[i] = candidate;
+        renamed.push({ from: v, to: candidate });
+        break;
+      }
+    }
+  }
+  return { names: out, renamed };
 }
 
 /** The dataframe's number of rows, from its index's header (nothing read). */

@@ -25,7 +25,7 @@ export class OpenGate {
     };
   }
 
-  /** May HDF5 open `key` now? A refusal is recorded. `exempt`: the host's own files (libraries, devices). */
+  /** May HDF5 open `key` now? A refusal is recorded. `exempt`: the host's own files (the filter plugins, devices). */
   permits(key: string, exempt: boolean): boolean {
     if (this.depth === 0 || exempt || this.allowed.has(key)) return true;
     this.refused.push(key);

@@ -6,6 +6,7 @@ import h5wasm from "h5wasm";
 
 import type { H5Heap } from "./blocks.js";
 import { OpenGate } from "./gate.js";
+import { installPlugins, pluginsUnavailable, PLUGIN_FILES, type PluginModule } from "./plugins.js";
 
 export { h5wasm };
 
@@ -28,13 +29,18 @@ interface EmFS {
 
 let FS: EmFS | null = null;
 
-// HDF5 may open only the files readH5ad was given, while trialmix's calls run (gate.ts).
+/** Where the filter plugins are written in h5wasm's in-memory file system. */
+const PLUGIN_DIR = "/h5plugins";
+
+// HDF5 may open only the files readH5ad was given, while trialmix's calls run (gate.ts), and the
+// plugin directory with its files (HDF5 opens the directory to list it when it needs a filter).
 const gate = new OpenGate();
+const exempt = (p: string): boolean => p.startsWith("/dev/") || p === PLUGIN_DIR || (p.startsWith(`${PLUGIN_DIR}/`) && p.endsWith(".so"));
 
 function guardOpens(fs: EmFS): void {
   const open = fs.open;
   fs.open = function (this: EmFS, path: string, flags: string | number, mode?: number) {
-    if (!gate.permits(String(path), String(path).startsWith("/dev/"))) throw new fs.ErrnoError(2); // EACCES in Emscripten's numbering
+    if (!gate.permits(String(path), exempt(String(path)))) throw new fs.ErrnoError(2); // EACCES in Emscripten's numbering
     return open.call(this, path, flags, mode);
   };
 }
@@ -47,9 +53,14 @@ export function h5heap(): H5Heap {
 }
 let readyPromise: Promise<void> | null = null;
 
-/** Load and initialise h5wasm's wasm (once). */
-export function h5wasmReady(): Promise<void> {
-  readyPromise ??= (h5wasm.ready as unknown as Promise<{ FS: EmFS } & H5Heap>).then((m) => {
+/**
+ * Load and initialise h5wasm's wasm (once), with the filter plugins fetched from `pluginsUrl`
+ * (default: h5plugins/ next to this script, where build-web.mjs puts them; null: none, so only
+ * gzip/szip files read). A plugin that cannot be fetched is not an error here: a file that needs
+ * a filter then gets one line naming it and why the plugins are missing.
+ */
+export function h5wasmReady(pluginsUrl: string | URL | null = new URL("./h5plugins/", import.meta.url)): Promise<void> {
+  readyPromise ??= (h5wasm.ready as unknown as Promise<{ FS: EmFS } & H5Heap>).then(async (m) => {
     FS = m.FS;
     heap = m;
     guardOpens(FS);
@@ -58,8 +69,33 @@ export function h5wasmReady(): Promise<void> {
     } catch {
       /* exists */
     }
+    await loadPlugins(m as unknown as PluginModule, FS, pluginsUrl);
   });
   return readyPromise;
+}
+
+/** Fetch PLUGIN_FILES from `base` into PLUGIN_DIR and install them (plugins.ts). */
+async function loadPlugins(m: PluginModule, fs: EmFS, base: string | URL | null): Promise<void> {
+  if (base === null) return pluginsUnavailable(m, "the filter plugins were not loaded (initTrialmix({ pluginsUrl: null }))");
+  const dir = typeof base === "string" && !base.endsWith("/") ? `${base}/` : base;
+  let files: [string, Uint8Array][];
+  try {
+    files = await Promise.all(
+      PLUGIN_FILES.map(async (name): Promise<[string, Uint8Array]> => {
+        const url = new URL(name, dir);
+        const r = await fetch(url);
+        if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+        const b = new Uint8Array(await r.arrayBuffer());
+        if (b.length < 4 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d) throw new Error(`${url}: not a WebAssembly module`);
+        return [name, b];
+      }),
+    );
+  } catch (e) {
+    return pluginsUnavailable(m, `the filter plugins could not be loaded (${(e as Error).message})`);
+  }
+  fs.mkdir(PLUGIN_DIR);
+  for (const [name, b] of files) fs.writeFile(`${PLUGIN_DIR}/${name}`, b);
+  installPlugins(m, PLUGIN_DIR);
 }
 
 function fsOrThrow(): EmFS {

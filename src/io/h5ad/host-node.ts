@@ -5,10 +5,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import nodePath from "node:path";
+import { fileURLToPath } from "node:url";
 import h5wasm from "h5wasm/node";
 import { notRegularFile, addressSpaceLimit } from "../files.js";
 import { TrialmixRunError } from "../../errors.js";
 import { OpenGate } from "./gate.js";
+import { installPlugins, pluginsUnavailable, type PluginModule } from "./plugins.js";
 
 import type { H5Heap } from "./blocks.js";
 
@@ -17,6 +19,11 @@ export { h5wasm };
 // The wasm module is initialised once, when this module is imported (top-level await), so
 // that readH5ad can be synchronous.
 const module = await load();
+
+/** The filter plugins shipped with the package (h5plugins/ at its root: dist/io/h5ad/ or src/io/h5ad/ is three levels down). */
+const PLUGIN_DIR = fileURLToPath(new URL("../../../h5plugins", import.meta.url));
+if (fs.existsSync(nodePath.join(PLUGIN_DIR, "libH5Zlzf_js.so"))) installPlugins(module as unknown as PluginModule, PLUGIN_DIR);
+else pluginsUnavailable(module as unknown as PluginModule, `the filter plugins are not at ${PLUGIN_DIR} (was trialmix bundled without its h5plugins/ folder?)`);
 
 /**
  * h5wasm's module, or one line saying why it cannot start. Under an address-space limit (ulimit -v)
@@ -49,14 +56,16 @@ export function h5heap(): H5Heap {
 
 let tmpCounter = 0;
 
-// HDF5 may open only the files readH5ad was given, while trialmix's calls run (gate.ts).
+// HDF5 may open only the files readH5ad was given, while trialmix's calls run (gate.ts), and the
+// plugin directory with its files (HDF5 opens the directory to list it when it needs a filter).
 const gate = new OpenGate();
+const inPluginDir = (p: string): boolean => p === PLUGIN_DIR || (p.startsWith(PLUGIN_DIR + nodePath.sep) && p.endsWith(".so"));
 {
   const FS = (module as unknown as { FS: { open: (...a: unknown[]) => unknown; ErrnoError: new (errno: number) => Error } }).FS;
   const open = FS.open;
   FS.open = function (path: unknown, ...rest: unknown[]) {
     const p = nodePath.resolve(String(path));
-    if (!gate.permits(p, p.endsWith(".so"))) throw new FS.ErrnoError(2); // EACCES in Emscripten's numbering
+    if (!gate.permits(p, inPluginDir(p))) throw new FS.ErrnoError(2); // EACCES in Emscripten's numbering
     return open.call(this, path, ...rest);
   };
 }

@@ -6,14 +6,27 @@ export interface InspectResult {
   n_obs: number;
   n_vars: number;
   X: { encoding: MatrixEncoding; dtype: string } | null;
+  /** adata.raw (`--layer raw`): its shape, storage and var columns; null when the file has none. */
+  raw: RawSummary | null;
   layers: string[];
   var_names_head: string[];
+  /** The var dataframe's columns (not the index), in the file's order. */
+  var_columns: string[];
   obs: Record<string, { type: ObsKind; ordered?: boolean; categories?: string[]; n_missing: number }>;
 }
 
-/** An open file to inspect: a DataSource that can say whether it has an X. */
+export interface RawSummary {
+  shape: [number, number];
+  encoding: MatrixEncoding;
+  dtype: string;
+  var_columns: string[];
+}
+
+/** An open file to inspect: a DataSource that can say whether it has an X, its var columns and its raw. */
 export interface Inspectable extends DataSource {
   has(path: string): boolean;
+  readonly varColumns: string[];
+  rawSummary(): RawSummary | null;
 }
 
 /** Summarise an open file: shape, X's encoding, layers, the first var names, every obs column's type and missing values. */
@@ -35,19 +48,26 @@ export function inspectSource(ad: Inspectable): InspectResult {
     n_obs: ad.nObs,
     n_vars: ad.nVars,
     X,
+    raw: ad.rawSummary(),
     layers: ad.layers,
     var_names_head: ad.varNames.slice(0, 10),
+    var_columns: ad.varColumns,
     obs,
   };
 }
 
-/** Human-readable version of inspectSource's result. */
+/** Human-readable version of inspectSource's result (the raw and var-columns lines only when there is something to show). */
 export function formatInspect(r: InspectResult): string {
   const lines: string[] = [];
   lines.push(`AnnData: ${r.n_obs} cells (obs) x ${r.n_vars} features (var)`);
   lines.push(`X: ${r.X ? `${r.X.encoding}, ${r.X.dtype}` : "none"}`);
+  if (r.raw) {
+    const rc = r.raw.var_columns;
+    lines.push(`raw: ${r.raw.shape[0]} cells x ${r.raw.shape[1]} features, ${r.raw.encoding}, ${r.raw.dtype} (--layer raw)${rc.length ? `; raw var columns: ${rc.join(", ")}` : ""}`);
+  }
   lines.push(`layers: ${r.layers.length ? r.layers.join(", ") : "none"}`);
   lines.push(`var names: ${r.var_names_head.join(", ")}${r.n_vars > r.var_names_head.length ? ", ..." : ""}`);
+  if (r.var_columns?.length) lines.push(`var columns (${r.var_columns.length}): ${r.var_columns.join(", ")}`);
   lines.push(`obs columns (${Object.keys(r.obs).length}):`);
   const names = Object.keys(r.obs);
   const w = Math.max(0, ...names.map((n) => n.length));

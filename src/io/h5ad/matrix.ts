@@ -13,9 +13,29 @@ export function layersOf(f: FileAccess): string[] {
   return f.keysOf(e as H5Group, "/layers");
 }
 
-/** The path of X (no layer, "" or "X") or of a layer that exists. */
+/** The name that chooses adata.raw as the matrix (`--layer raw`). */
+export const RAW = "raw";
+
+/** True when the file has adata.raw: a /raw group holding X. */
+export function hasRaw(f: FileAccess): boolean {
+  return f.entity("raw") instanceof h5wasm.Group && f.has("raw/X");
+}
+
+/** True when `layer` names adata.raw: "raw" in a file with /raw (else a layer named raw, as before). */
+export function isRawLayer(f: FileAccess, layer?: string | null): boolean {
+  return layer === RAW && (hasRaw(f) || !layersOf(f).includes(RAW));
+}
+
+/**
+ * The path of X (no layer, "" or "X"), of adata.raw's X ("raw": /raw/X; a layer named raw only in a
+ * file without adata.raw) or of a layer that exists.
+ */
 export function matrixPath(f: FileAccess, layer?: string | null): string {
   if (layer === undefined || layer === null || layer === "" || layer === "X") return "X";
+  if (isRawLayer(f, layer)) {
+    if (!hasRaw(f)) f.fail("/raw/X", `no adata.raw in this file, so --layer raw has nothing to read (layers: ${layersOf(f).join(", ") || "none"}; or omit --layer for X)`);
+    return "raw/X";
+  }
   const layers = layersOf(f);
   if (!layers.includes(layer)) f.fail(`/layers/${layer}`, `no such layer (available: ${layers.join(", ") || "none"})`);
   return `layers/${layer}`;

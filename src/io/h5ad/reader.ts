@@ -12,10 +12,10 @@ import { h5wasm, host } from "./host-node.js";
 import { H5adError } from "../../errors.js";
 import type { ChunkOptions, DataSource, MatrixChunk, MatrixInfo, ObsColumn } from "../source.js";
 import { FileAccess, type H5File } from "./access.js";
-import { checkFrames, frameColumns, frameIndex, frameLength, readColumn } from "./columns.js";
-import { layersOf, matrixInfo, matrixPath } from "./matrix.js";
+import { checkFrames, frameColumns, frameIndex, frameLength, makeUnique, readColumn, type Frame } from "./columns.js";
+import { hasRaw, isRawLayer, layersOf, matrixInfo, matrixPath } from "./matrix.js";
 import { matrixChunks } from "./chunks.js";
-import { inspectSource, type InspectResult } from "./inspect.js";
+import { inspectSource, type InspectResult, type RawSummary } from "./inspect.js";
 import { H5adStuckError, quiet } from "./timeouts.js";
 
 export { H5adError } from "../../errors.js";
@@ -42,6 +42,8 @@ export class H5ad implements DataSource {
   private _obsColumns?: string[];
   private _nObs?: number;
   private _nVars?: number;
+  /** What reading noticed and changed (repeated var names made unique); the frame's warnings carry them. */
+  readonly warnings: string[] = [];
 
   constructor(file: H5File, name: string, tmpPath: string | null, revoke: () => void = () => {}) {
     this.file = file;
@@ -60,7 +62,7 @@ export class H5ad implements DataSource {
     return (this._obsNames ??= frameIndex(this.io, "obs"));
   }
   get varNames(): string[] {
-    return (this._varNames ??= frameIndex(this.io, "var"));
+    return (this._varNames ??= uniqueVarNames(this.io, "var", this.warnings));
   }
   get nObs(): number {
     return (this._nObs ??= frameLength(this.io, "obs"));
@@ -73,6 +75,18 @@ export class H5ad implements DataSource {
   }
   get layers(): string[] {
     return layersOf(this.io);
+  }
+
+  /** The var dataframe's columns (the index excluded). */
+  get varColumns(): string[] {
+    return frameColumns(this.io, "var");
+  }
+
+  /** adata.raw's shape, storage and var columns, or null when the file has none. */
+  rawSummary(): RawSummary | null {
+    if (!hasRaw(this.io)) return null;
+    const mi = matrixInfo(this.io, "raw/X");
+    return { shape: mi.shape, encoding: mi.encoding, dtype: mi.dtype, var_columns: frameColumns(this.io, "raw/var") };
   }
 
   obsColumn(name: string): ObsColumn {
@@ -95,6 +109,13 @@ export class H5ad implements DataSource {
     yield* matrixChunks(this.io, path, matrixInfo(this.io, path), rowsPerChunk, opts);
   }
 
+  /** The source whose var are the chosen matrix's columns: this file, or for "raw" adata.raw (raw/X with raw/var). */
+  matrixSource(layer: string | null | undefined): DataSource {
+    if (!isRawLayer(this.io, layer)) return this;
+    matrixPath(this.io, layer); // a file without adata.raw: the one line that says so, before raw/var is looked for
+    return new RawView(this, this.io);
+  }
+
   close(): void {
     try {
       quiet(() => this.file.close()); // a corrupt file can make HDF5 abort while flushing on close
@@ -112,6 +133,68 @@ export class H5ad implements DataSource {
   /** Fail early on files that are HDF5 but not AnnData (or of a future anndata layout). */
   checkAnnData(): void {
     checkFrames(this.io);
+  }
+}
+
+/**
+ * A var index with repeated names made unique as anndata's var_names_make_unique() does (a gene is
+ * chosen by its name, so each must name one column), with one warning saying so.
+ */
+function uniqueVarNames(f: FileAccess, frame: Frame, warnings: string[]): string[] {
+  const { names, renamed } = makeUnique(frameIndex(f, frame));
+  if (renamed.length) {
+    const repeated = [...new Set(renamed.map((r) => r.from))];
+    warnings.push(
+      `${repeated.length} ${frame === "var" ? "" : "raw "}var name(s) occur more than once (${repeated.slice(0, 3).join(", ")}${repeated.length > 3 ? ", ..." : ""}): ` +
+        `the ${renamed.length} repeat(s) were renamed as anndata's var_names_make_unique() does ('${renamed[0].from}' -> '${renamed[0].to}', ...)`,
+    );
+  }
+  return names;
+}
+
+/**
+ * adata.raw as a source (`--layer raw`): the file's obs, raw/var's names (raw keeps the genes X may
+ * have dropped) and raw/X as the matrix. Closing it closes the file.
+ */
+class RawView implements DataSource {
+  private _varNames?: string[];
+  private _nVars?: number;
+  readonly warnings: string[];
+  constructor(
+    private ad: H5ad,
+    private io: FileAccess,
+  ) {
+    this.warnings = ad.warnings;
+  }
+  get nObs(): number {
+    return this.ad.nObs;
+  }
+  get obsNames(): string[] {
+    return this.ad.obsNames;
+  }
+  get obsColumns(): string[] {
+    return this.ad.obsColumns;
+  }
+  obsColumn(name: string): ObsColumn {
+    return this.ad.obsColumn(name);
+  }
+  get layers(): string[] {
+    return this.ad.layers;
+  }
+  get varNames(): string[] {
+    return (this._varNames ??= uniqueVarNames(this.io, "raw/var", this.warnings));
+  }
+  get nVars(): number {
+    return (this._nVars ??= frameLength(this.io, "raw/var"));
+  }
+  matrixInfo(layer?: string | null): MatrixInfo {
+    return this.ad.matrixInfo(layer);
+  }
+  rowChunks(layer: string | null | undefined, rowsPerChunk: number, opts: ChunkOptions = {}): Iterable<MatrixChunk> {
+    return this.ad.rowChunks(layer, rowsPerChunk, opts);
+  }
+  close(): void {
+    this.ad.close();
   }
 }
 

@@ -12,6 +12,10 @@ import { fitFixedOne } from "./fit.js";
 import { wildClusterBootstrap } from "./bootstrap.js";
 import { nanRow, sortAndFdr, type FixedRow } from "./rows.js";
 import type { AnalysisFrame, FeatureValues } from "../../types.js";
+import { DEFAULTS } from "../../options.js";
+
+/** A cell type with fewer participants is skipped with a warning (docs/FIXED.md). */
+const MIN_STRATUM_PARTICIPANTS = 4;
 
 export interface FixedOptions {
   visits: [string, string];
@@ -71,7 +75,7 @@ function fitStrata(frame: AnalysisFrame, celltype: string[], opts: FixedOptions)
     if (!a) byType.set(ct, (a = []));
     a.push(i);
   });
-  const minP = opts.minParticipants ?? 4;
+  const minP = opts.minParticipants ?? MIN_STRATUM_PARTICIPANTS;
   const all: FixedRow[] = [];
   for (const ct of [...byType.keys()].sort()) {
     const sub = subsetFrame(frame, byType.get(ct)!);
@@ -98,11 +102,11 @@ function fitTable(frame: AnalysisFrame, opts: FixedOptions): { rows: FixedRow[];
     base,
     full: fixedDesign(base, base.usable),
     nUnits,
-    standardize: opts.standardize ?? true,
-    boot: opts.useBootstrap ?? false,
-    nBoot: opts.nBoot ?? 999,
-    seed: opts.seed ?? 42,
-    minP: opts.minParticipants ?? 4,
+    standardize: opts.standardize ?? DEFAULTS.standardize,
+    boot: opts.useBootstrap ?? DEFAULTS.useBootstrap,
+    nBoot: opts.nBoot ?? DEFAULTS.nBoot,
+    seed: opts.seed ?? DEFAULTS.seed,
+    minP: opts.minParticipants ?? MIN_STRATUM_PARTICIPANTS,
     designs: new Map(),
     draws: new Map(),
     yBuf: new Float64Array(base.usable.length),

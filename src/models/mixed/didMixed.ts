@@ -2,6 +2,7 @@
 import { fitMixedTable } from "../../exec/driver.js";
 import { nanRow, type MixedRow } from "./rows.js";
 import type { AnalysisFrame, Covariate } from "../../types.js";
+import { DEFAULTS } from "../../options.js";
 
 /** The seed's did_mixed result keys plus the extensions: a table row without the table's columns. */
 export type DidMixedResult = Omit<MixedRow, "feature" | "n_units" | "FDR_DiD">;
@@ -41,14 +42,14 @@ export function didMixed(table: LongTable, opts: DidMixedOptions): DidMixedResul
     if (c === undefined) throw new Error(`column '${name}' not found in the table`);
     return c;
   };
-  const visit = get(opts.visit ?? "visit").map(String);
+  const visit = get(opts.visit ?? DEFAULTS.visit).map(String);
   const levels = [...new Set(visit)].sort();
-  const slope = opts.randomSlope ?? false;
+  const slope = opts.randomSlope ?? DEFAULTS.randomSlope;
   if (levels.length !== 2) return withoutTableColumns(nanRow("", 0, "Requires exactly 2 time points", slope));
   const frame = longTableFrame(table, opts, visit, get);
   const table1 = fitMixedTable(frame, {
     visits: opts.visits ?? (levels as [string, string]),
-    treated: opts.treated ?? "Treated",
+    treated: opts.treated ?? DEFAULTS.treated,
     standardize: false,
     randomSlope: slope,
     covariates: frame.covariates.map((c) => c.name),
@@ -58,7 +59,7 @@ export function didMixed(table: LongTable, opts: DidMixedOptions): DidMixedResul
 
 /** The one-feature analysis frame of a long table (its covariates numeric when every value is a number). */
 function longTableFrame(table: LongTable, opts: DidMixedOptions, visit: string[], get: (name: string) => unknown[]): AnalysisFrame {
-  const participant = get(opts.participant ?? "participant_id").map(String);
+  const participant = get(opts.participant ?? DEFAULTS.participant).map(String);
   const covariates = (opts.covariates ?? [])
     .filter((c) => tableColumn(table, c) !== undefined) // the seed skips covariates it does not find
     .map((name): Covariate => {
@@ -71,7 +72,7 @@ function longTableFrame(table: LongTable, opts: DidMixedOptions, visit: string[]
     unit: isOneRowPerVisit(participant, visit) ? "participant_visit" : "cell",
     participant,
     visit,
-    arm: get(opts.arm ?? "arm").map(String),
+    arm: get(opts.arm ?? DEFAULTS.arm).map(String),
     covariates,
     features: [opts.outcome],
     values: [Float64Array.from(get(opts.outcome), (v) => (v === null || v === undefined ? NaN : Number(v)))],

@@ -1,5 +1,5 @@
 // The result row of one feature: from the k-th fit of a kernel batch, or a NaN row saying why there is none.
-import { reasonText } from "../../kernel.js";
+import { reasonText } from "../../kernel/index.js";
 import { normalTwoSided, tTwoSided } from "../../stats/dist.js";
 import { Z_975 } from "../../output/columns.js";
 import { FIT_STATUS } from "../../types.js";

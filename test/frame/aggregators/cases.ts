@@ -22,7 +22,10 @@ function csr(r0: number, r1: number): MatrixChunk {
   const data: number[] = [];
   for (let r = r0; r < r1; r++) {
     X[r].forEach((v, c) => {
-      if (v !== 0) (indices.push(c), data.push(v));
+      if (v !== 0) {
+        indices.push(c);
+        data.push(v);
+      }
     });
     indptr.push(indices.length);
   }
@@ -35,7 +38,10 @@ function csc(): MatrixChunk {
   const data: number[] = [];
   for (let c = 0; c < nCols; c++) {
     X.forEach((row, r) => {
-      if (row[c] !== 0) (indices.push(r), data.push(row[c]));
+      if (row[c] !== 0) {
+        indices.push(r);
+        data.push(row[c]);
+      }
     });
     indptr.push(indices.length);
   }
