@@ -30,9 +30,13 @@ export function strataOf(celltype: readonly string[]): Stratum[] {
   return [...by.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((celltype) => ({ celltype, rows: by.get(celltype)! }));
 }
 
-/** The frame of one stratum, as an unstratified scan sees it (no celltype column). */
+/**
+ * The frame of one stratum, as an unstratified scan sees it (no celltype column). A stratified frame
+ * has each cell type's rows in one run (frame/group.ts orders them cell type first), so its feature
+ * values are views, not copies: the scan only reads them.
+ */
 export function stratumFrame(frame: AnalysisFrame, s: Stratum): AnalysisFrame {
-  const sub = subsetFrame(frame, s.rows);
+  const sub = subsetFrame(frame, s.rows, { share: true });
   delete sub.celltype;
   delete sub.warnings;
   return sub;
