@@ -367,6 +367,7 @@ suite("browser build (dist-web) in headless Chromium", () => {
     await page.locator("input[name=mode][value=mixed]").check();
     await page.getByTestId("baseline").selectOption("D0");
     await page.getByTestId("followup").selectOption("D14");
+    await page.evaluate("document.querySelector('details.advanced').open = true");
     await page.locator("select[name=celltype]").selectOption("celltype");
     await page.getByTestId("threads").fill("1");
     await page.evaluate("document.querySelector('[data-testid=summary]').removeAttribute('data-ms')");
