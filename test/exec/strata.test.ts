@@ -131,6 +131,45 @@ describe("per-cell-type mixed scans (--celltype)", () => {
   });
 });
 
+describe("per-cell-type rows against lme4/lmerTest on the cell type's two-visit frame (fixtures/trial3/refs2, refs2.sh)", () => {
+  const src = readH5ad(FILE);
+  const cases = [
+    { ref: "ct-T_2v_cov", celltype: "T", minCells: 1, covariates: ["age", "sex"] },
+    { ref: "ct-NK_2v_min5", celltype: "NK", minCells: 5, covariates: [] as string[] },
+  ];
+  const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
+  for (const c of cases)
+    it(`${c.ref}: beta and se to 1e-6 (boundary fits: OLS to 1e-9), Satterthwaite df and p to 1e-4`, () => {
+      const t = didTableMixed(src, { visits: VISITS, celltype: "celltype", minCells: c.minCells, covariates: c.covariates, features: FEATURES });
+      const mine = new Map(t.rows.filter((r) => r.celltype === c.celltype).map((r) => [r.feature, r]));
+      const { header, rows } = parseDelimited(readFileSync(FIXTURES + `trial3/refs2/${c.ref}.contrasts.csv`, "utf8"));
+      const man = parseDelimited(readFileSync(FIXTURES + "trial3/refs2/manifest.csv", "utf8"));
+      const nP = Number(man.rows.find((r) => r[0] === c.ref)![man.header.indexOf("n_participants")]);
+      const get = (r: string[], k: string) => Number(r[header.indexOf(k)]);
+      let boundary = 0;
+      expect(rows.length).toBe(41);
+      for (const r of rows) {
+        const f = r[header.indexOf("feature")];
+        const m = mine.get(f)!;
+        expect(m.n_units, f).toBe(nP);
+        if (r[header.indexOf("boundary")] === "TRUE") {
+          boundary++;
+          expect(rel(m.beta_DiD, get(r, "estimate_ols")), `${f} beta`).toBeLessThan(1e-9);
+          expect(rel(m.se_DiD, get(r, "se_ols")), `${f} se`).toBeLessThan(1e-9);
+          expect(m.singular, f).toBe(true);
+        } else {
+          expect(rel(m.beta_DiD, get(r, "estimate")), `${f} beta`).toBeLessThan(1e-6);
+          expect(rel(m.se_DiD, get(r, "se")), `${f} se`).toBeLessThan(1e-6);
+        }
+        expect(rel(m.df_DiD, get(r, "df_satterthwaite")), `${f} df`).toBeLessThan(1e-4);
+        expect(rel(m.p_DiD_satterthwaite, get(r, "p_satterthwaite")), `${f} p`).toBeLessThan(1e-4);
+        expect(rel(m.p_DiD, get(r, "p_wald_z")), `${f} p_wald`).toBeLessThan(1e-5);
+      }
+      expect(boundary).toBeGreaterThan(0); // both kinds of fit are checked
+      expect(boundary).toBeLessThan(rows.length);
+    });
+});
+
 describe("per-cell-type compare (--celltype)", () => {
   const src = readH5ad(FILE);
   it("each cell type's rows merge that cell type's fixed and mixed rows", () => {
