@@ -1,7 +1,9 @@
 """Write a synthetic CSR .h5ad for bench/aggregate.bench.mjs (default 200,000 cells x 2,000 genes, ~5% dense).
 
-Usage: /usr/bin/python3 bench/make-big-h5ad.py OUT.h5ad [CELLS] [GENES] [DENSITY]
+Usage: /usr/bin/python3 bench/make-big-h5ad.py OUT.h5ad [CELLS] [GENES] [DENSITY] [CELLTYPES]
 Written with h5py directly (AnnData 0.8+ layout), in row blocks, so memory stays small.
+CELLTYPES > 0 adds an obs column `celltype` (CT0, CT1, ...; uniform, from its own seed, so X is
+the same file's X with or without it): the per-cell-type scan's benchmark (BENCHMARKS.md).
 """
 import sys
 
@@ -12,6 +14,7 @@ out = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 200_000
 g = int(sys.argv[3]) if len(sys.argv) > 3 else 2_000
 dens = float(sys.argv[4]) if len(sys.argv) > 4 else 0.05
+n_ct = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 rng = np.random.default_rng(1)
 S = h5py.string_dtype("utf-8")
 
@@ -26,14 +29,17 @@ with h5py.File(out, "w") as f:
     obs = f.create_group("obs")
     enc(obs, "dataframe")
     obs.attrs["_index"] = "_index"
-    obs.attrs["column-order"] = np.array(["participant_id", "visit", "arm"], dtype="S")
+    obs.attrs["column-order"] = np.array(["participant_id", "visit", "arm"] + (["celltype"] if n_ct else []), dtype="S")
     obs.create_dataset("_index", data=np.array([f"c{i}" for i in range(n)], dtype=object), dtype=S)
     P = 100
     part = rng.integers(0, P, n)
     visit = rng.integers(0, 2, n)
-    for name, codes, cats in (("participant_id", part, [f"P{j:03d}" for j in range(P)]),
-                              ("visit", visit, ["Post", "Pre"]),
-                              ("arm", part % 2, ["Control", "Treated"])):
+    cols = [("participant_id", part, [f"P{j:03d}" for j in range(P)]),
+            ("visit", visit, ["Post", "Pre"]),
+            ("arm", part % 2, ["Control", "Treated"])]
+    if n_ct:
+        cols.append(("celltype", np.random.default_rng(2).integers(0, n_ct, n), [f"CT{k}" for k in range(n_ct)]))
+    for name, codes, cats in cols:
         grp = obs.create_group(name)
         enc(grp, "categorical")
         grp.attrs["ordered"] = False

@@ -4,7 +4,9 @@ import { readH5ad, inspectH5ad, formatInspect } from "./io/h5ad/reader.js";
 import { openSource, type TableFormat } from "./io/table.js";
 import { buildFrame, type FrameSource } from "./frame/build.js";
 import { makeDesign, TrialDesign } from "./frame/design.js";
-import { fitMixedTable, type MixedOptions, type MixedTable, type Progress } from "./models/mixed/index.js";
+import { type MixedOptions, type MixedTable, type Progress } from "./models/mixed/index.js";
+import { fitFrameWith } from "./exec/strata.js";
+import { localFitter } from "./exec/fitter.js";
 import { fitFixedTable, type FixedRow } from "./models/fixed/index.js";
 import { mergeFixedMixed, type CompareRow } from "./models/compare.js";
 import { TrialmixInputError } from "./errors.js";
@@ -53,14 +55,20 @@ export function designOf(options: ScanOptions): TrialDesign {
   );
 }
 
-/** The analysis frame of a scan (subset, extract, aggregate, pair). */
-export function frameOf(data: DataInput, options: ScanOptions, byCelltype = false): AnalysisFrame {
+/**
+ * The analysis frame of a scan (subset, extract, aggregate, pair); stratified by cell type (the group
+ * index includes it, so every cell type's rows come from one read of the matrix) when a cell-type
+ * column is given.
+ */
+export function frameOf(data: DataInput, options: ScanOptions, byCelltype?: boolean): AnalysisFrame {
   const opts = checkOptions(options);
+  const design = designOf(opts);
+  if (opts.celltypes?.length && design.celltype === undefined) throw new TrialmixInputError("celltypes (--celltypes) needs a cell-type column (--celltype COL)");
   if (isFrame(data)) return data;
   const source = typeof data === "string" || data instanceof Uint8Array || data instanceof ArrayBuffer ? openInput(data, { sep: opts.sep, decimal: opts.decimal }) : data;
   const own = source !== data;
   try {
-    return buildFrame(source, designOf(opts), {
+    return buildFrame(source, design, {
       visits: opts.visits,
       features: opts.features,
       layer: opts.layer,
@@ -68,7 +76,9 @@ export function frameOf(data: DataInput, options: ScanOptions, byCelltype = fals
       agg: opts.agg,
       covariates: opts.covariates,
       includeCrossovers: opts.includeCrossovers,
-      byCelltype,
+      byCelltype: byCelltype ?? design.celltype !== undefined,
+      celltypes: opts.celltypes,
+      minCells: opts.minCells,
     });
   } finally {
     if (own) source.close?.();
@@ -87,11 +97,11 @@ export function mixedOptions(options: ScanOptions): MixedOptions {
   };
 }
 
-/** did_table_mixed (one thread; see parallel.ts for worker threads). */
+/** did_table_mixed (one thread; see parallel.ts for worker threads); one scan per cell type with a cell-type column. */
 export function didTableMixed(data: DataInput, options: ScanOptions): MixedTable {
   const opts = checkOptions(options);
   const frame = frameOf(data, opts);
-  return withFrameWarnings(frame, fitMixedTable(frame, mixedOptions(opts), opts.onProgress));
+  return withFrameWarnings(frame, fitFrameWith(frame, mixedOptions(opts), localFitter, opts.onProgress));
 }
 
 export interface FixedTable {
@@ -104,7 +114,7 @@ export interface FixedTable {
 export function didTable(data: DataInput, options: ScanOptions): FixedTable {
   const opts = checkOptions(options);
   const design = designOf(opts);
-  const frame = frameOf(data, opts, design.celltype !== undefined);
+  const frame = frameOf(data, opts);
   const t = fitFixedTable(frame, {
     visits: opts.visits,
     treated: design.treated,
@@ -130,25 +140,35 @@ export interface CompareTable {
   featureNote?: string;
 }
 
-/** compare_fixed_vs_mixed: the options only the mixed model knows (random slope) stay out of the fixed fit. */
+/**
+ * compare_fixed_vs_mixed: the options only the mixed model knows (random slope) stay out of the fixed
+ * fit. With a cell-type column, both halves per cell type from one frame, merged within each cell type.
+ */
 export function compareFixedVsMixed(data: DataInput, opts: ScanOptions): CompareTable {
-  const plain = compareOptions(opts);
+  const plain = checkOptions(opts);
   const frame = frameOf(data, plain);
   const fixed = didTable(frame, { ...plain, randomSlope: false });
   const mixed = didTableMixed(frame, plain);
   return mergeTables(fixed, mixed);
 }
 
-/** The comparison is one table per feature: no cell-type strata in its fixed half. */
-export function compareOptions(opts: ScanOptions): CheckedOptions {
-  return checkOptions({ ...opts, design: new TrialDesign({ ...designOf(opts), celltype: undefined }) });
-}
-
+/**
+ * The two halves merged on feature (within each cell type the mixed scan fitted; a cell type it
+ * skipped is a warning, not rows).
+ */
 export function mergeTables(fixed: FixedTable, mixed: MixedTable): CompareTable {
-  const t: CompareTable = { rows: mergeFixedMixed(fixed.rows, mixed.rows), warnings: [...new Set([...fixed.warnings, ...mixed.warnings])] };
+  const warnings = [...new Set([...fixed.warnings, ...mixed.warnings])];
   const note = fixed.featureNote ?? mixed.featureNote;
-  if (note) t.featureNote = note;
-  return t;
+  const withNote = (t: CompareTable): CompareTable => (note ? { ...t, featureNote: note } : t);
+  if (!mixed.rows.some((r) => r.celltype !== undefined)) return withNote({ rows: mergeFixedMixed(fixed.rows, mixed.rows), warnings });
+  const types = [...new Set(mixed.rows.map((r) => r.celltype!))];
+  const rows = types.flatMap((ct) =>
+    mergeFixedMixed(
+      fixed.rows.filter((r) => r.celltype === ct),
+      mixed.rows.filter((r) => r.celltype === ct),
+    ).map((r) => ({ celltype: ct, ...r })),
+  );
+  return withNote({ rows, warnings });
 }
 
 /** `trialmix inspect`: text for people, or the JSON object of docs/API.md. */

@@ -26,7 +26,7 @@ export interface ModeEntry {
 export const MODES: Record<Mode, ModeEntry> = {
   mixed: {
     run: (data, opts, runner) => runner.mixed(data, opts),
-    columns: (opts) => columnNames("mixed", { randomSlope: opts.randomSlope }),
+    columns: (opts, rows) => columnNames("mixed", shapeOfRows("mixed", rows, { randomSlope: opts.randomSlope, stratified: stratifiedBy(opts) })),
   },
   fixed: {
     run: (data, opts) => didTable(data, opts),
@@ -34,9 +34,14 @@ export const MODES: Record<Mode, ModeEntry> = {
   },
   compare: {
     run: (data, opts, runner) => runner.compare(data, opts),
-    columns: () => columnNames("compare"),
+    columns: (opts, rows) => columnNames("compare", shapeOfRows("compare", rows, { stratified: stratifiedBy(opts) })),
   },
 };
+
+/** A scan per cell type: a cell-type column is given (the mixed and compare tables then carry `celltype`). */
+function stratifiedBy(opts: CheckedOptions): boolean {
+  return (opts.design ? opts.design.celltype : opts.celltype) !== undefined;
+}
 
 /** A mode's table as the output writers take it: rows (each with its error), columns in order, warnings. */
 export interface ModeResult {

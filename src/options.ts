@@ -48,8 +48,12 @@ export const SCAN_OPTIONS = {
   treated: { flag: "treated", kind: "text", meta: "LABEL", doc: "treated-arm label" },
   /** @default "Control" */
   control: { flag: "control", kind: "text", meta: "LABEL", doc: "control-arm label" },
-  /** Cell-type column; fixed: one table per cell type. @default none */
-  celltype: { flag: "celltype", kind: "text", meta: "COL", doc: "cell-type column (fixed: one table per cell type)" },
+  /** Cell-type column: one scan per cell type (rows carry `celltype`), from one read of the matrix. @default none */
+  celltype: { flag: "celltype", kind: "text", meta: "COL", doc: "cell-type column: one scan per cell type" },
+  /** With celltype: only these cell types (labels of the celltype column). @default every cell type */
+  celltypes: { flag: "celltypes", kind: "list", meta: "A,B", doc: "with --celltype: only these cell types", defaultText: "all" },
+  /** Drop participant-visits with fewer cells than this (in their cell type when stratified) before pairing. @default 1 */
+  minCells: { flag: "min-cells", kind: "int", meta: "N", min: 1, doc: "drop participant-visits with fewer cells (per cell type) before pairing" },
   /** Boolean-like crossover column; flagged cells are dropped. @default none */
   crossover: { flag: "crossover", kind: "text", meta: "COL", doc: "boolean crossover column (flagged cells are dropped)" },
   /** Keep the cells the crossover column flags. @default false */
@@ -103,6 +107,7 @@ export const CLI_FLAGS = {
 export const DEFAULTS = {
   ...DESIGN_DEFAULTS,
   includeCrossovers: false,
+  minCells: 1,
   aggregate: "participant_visit",
   agg: "mean",
   sep: "auto",

@@ -1,7 +1,8 @@
 // Scans on worker threads (the package's `trialmix/parallel`; Node only: kept out of api.ts, which is also
 // bundled for browsers). The blocks go to a FitPool through the one scan driver (exec/driver.ts).
 import { prepareScan, blockSize } from "./exec/scan.js";
-import { runScan, fitMixedTableWith, type Progress } from "./exec/driver.js";
+import { runScan, type Progress } from "./exec/driver.js";
+import { fitFrameWith } from "./exec/strata.js";
 import { localFitter } from "./exec/fitter.js";
 import { FitPool, coreCount, checkThreads } from "./exec/node-pool.js";
 import { mixedTableOn, compareTableOn } from "./exec/tables.js";
@@ -17,11 +18,20 @@ export function defaultThreads(): number {
 
 /**
  * fitMixedTable with the kernel blocks fitted by a pool of worker threads (`pool`, or one of that many
- * threads started and closed here). The rows are identical to the one-thread run, in the same order.
+ * threads started and closed here); one scan per cell type when the frame has a cell-type column. The rows are identical to the one-thread run, in the same order.
  */
 export async function fitMixedTableParallel(frame: AnalysisFrame, opts: MixedOptions, pool: FitPool | number, onProgress?: Progress): Promise<MixedTable> {
-  if (typeof pool !== "number") return fitMixedTableWith(frame, opts, pool, onProgress);
+  if (typeof pool !== "number") return fitFrameWith(frame, opts, pool, onProgress);
   checkThreads(pool);
+  if (frame.celltype) {
+    // one scan per cell type, all on one pool
+    const strata = pool > 1 ? new FitPool(pool) : null;
+    try {
+      return await fitFrameWith(frame, opts, strata ?? localFitter, onProgress);
+    } finally {
+      await strata?.close();
+    }
+  }
   const scan = prepareScan(frame, opts, blockSize(frame.features.length, pool, MIN_PARALLEL_BLOCK));
   if (pool <= 1 || scan.blocks.length <= 1) return runScan(scan, localFitter, onProgress);
   const own = new FitPool(Math.min(pool, scan.blocks.length));

@@ -31,6 +31,7 @@ describe("checkOptions", () => {
       treated: "Treated",
       control: "Control",
       includeCrossovers: false,
+      minCells: 1,
       aggregate: "participant_visit",
       agg: "mean",
       covariates: [],
@@ -42,7 +43,7 @@ describe("checkOptions", () => {
       sep: "auto",
       decimal: "auto",
     });
-    expect("celltype" in o || "features" in o || "layer" in o || "threads" in o).toBe(false); // no default: absent
+    expect("celltype" in o || "celltypes" in o || "features" in o || "layer" in o || "threads" in o).toBe(false); // no default: absent
     expect(o.covariates).not.toBe(DEFAULTS.covariates); // a copy: the caller may extend it
   });
 
@@ -115,5 +116,13 @@ describe("docs/API.md", () => {
     }
     for (const mode of ["mixed", "fixed", "compare"] as const) for (const c of columnNames(mode)) expect(doc, `${mode} ${c}`).toContain(c);
     expect(doc).toContain("beta_diff, agreement, error`");
+  });
+});
+
+describe("the per-cell-type options", () => {
+  it("checks --min-cells (a whole number of at least 1) and --celltypes (a list)", () => {
+    expect(checkOptions({ visits: V, minCells: "5" as unknown as number }).minCells).toBe(5);
+    expect(() => checkOptions({ visits: V, minCells: 0 })).toThrow("minCells (--min-cells) expects a whole number of at least 1, got '0'");
+    expect(checkOptions({ visits: V, celltypes: "NK, B" as unknown as string[] }).celltypes).toEqual(["NK", "B"]);
   });
 });

@@ -38,6 +38,7 @@ const els = {
   table: $<HTMLTableElement>("results"),
   filter: $<HTMLInputElement>("filter"),
   sigOnly: $<HTMLInputElement>("sig-only"),
+  ctFilter: $<HTMLSelectElement>("ct-filter"),
   rowCount: $("row-count"),
   showAll: $<HTMLButtonElement>("show-all"),
   downloadCsv: $<HTMLButtonElement>("download-csv"),
@@ -473,6 +474,7 @@ const state = {
   sortKey: "p_DiD",
   sortDir: 1,
   showAll: false,
+  celltype: "", // the cell type the table and plots show ("" = all; per-cell-type tables only)
   svgA: "",
   svgB: "",
   base: "trialmix",
@@ -491,6 +493,7 @@ function showResults(mode: Mode, rows: Row[], columns: string[], ms: number, thr
   state.sortDir = 1;
   state.showAll = false;
   state.base = (currentFile?.name ?? "trialmix").replace(/\.(h5ad|h5|csv|tsv|txt|tab)$/i, "");
+  fillCelltypes(rows);
   const p = (r: Row) => r[pKey(mode)] as number;
   const fdrKey = mode === "compare" ? null : "FDR_DiD";
   const fitted = rows.filter((r) => Number.isFinite(p(r))).length;
@@ -509,8 +512,22 @@ function showResults(mode: Mode, rows: Row[], columns: string[], ms: number, thr
   els.output.hidden = false;
 }
 
+/** The cell-type selector: one option per cell type of a per-cell-type table (hidden otherwise); "" shows all. */
+function fillCelltypes(rows: Row[]): void {
+  const types = [...new Set(rows.map((r) => r.celltype).filter((c): c is string => typeof c === "string"))];
+  state.celltype = "";
+  els.ctFilter.innerHTML = types.length ? [`<option value="">all cell types</option>`, ...types.map((t) => `<option value="${esc(t)}">${esc(t)}</option>`)].join("") : "";
+  els.ctFilter.value = state.celltype;
+  els.ctFilter.hidden = types.length === 0;
+}
+
+/** The rows of the chosen cell type (every row when none is chosen). */
+function shownRows(): Row[] {
+  return state.celltype ? state.rows.filter((r) => r.celltype === state.celltype) : state.rows;
+}
+
 function renderPlots(): void {
-  const rows = state.rows;
+  const rows = shownRows();
   const num = (r: Row, k: string) => (typeof r[k] === "number" ? (r[k] as number) : NaN);
   if (state.mode === "compare") {
     const pts: VolcanoPoint[] = rows.map((r) => ({ feature: String(r.feature), beta: num(r, "beta_mixed"), p: num(r, "p_mixed"), fdr: NaN }));
@@ -561,7 +578,7 @@ function sortedFiltered(): Row[] {
   const spec = state.spec.find((s) => s.key === state.sortKey) ?? state.spec[0];
   const q = els.filter.value.trim().toLowerCase();
   const fdrKey = state.mode === "compare" ? null : "FDR_DiD";
-  let rows = state.rows;
+  let rows = shownRows();
   if (q) rows = rows.filter((r) => String(r.feature).toLowerCase().includes(q) || String(r.error ?? "").toLowerCase().includes(q) || String(r.celltype ?? "").toLowerCase().includes(q));
   if (els.sigOnly.checked) rows = rows.filter((r) => (fdrKey ? (r[fdrKey] as number) <= 0.05 : (r.p_mixed as number) < 0.05));
   const dir = state.sortDir;
@@ -625,6 +642,11 @@ els.table.addEventListener("keydown", (e) => {
 });
 els.filter.addEventListener("input", () => renderTable());
 els.sigOnly.addEventListener("change", () => renderTable());
+els.ctFilter.addEventListener("change", () => {
+  state.celltype = els.ctFilter.value;
+  renderPlots();
+  renderTable();
+});
 els.showAll.addEventListener("click", () => {
   state.showAll = true;
   renderTable();

@@ -1,5 +1,5 @@
 // The analysis frame, in stages: select (features; cells at the two visits in the two arms, no
-// crossovers) -> pair (participants seen at both visits) -> group (participant-visit rows, or cells)
+// crossovers) -> strata (--celltypes, --min-cells) -> pair (participants seen at both visits) -> group (participant-visit rows, or cells)
 // -> aggregate (feature values per row) -> covariates. Values stay raw.
 import type { AnalysisFrame } from "../types.js";
 import { TrialmixInputError } from "../errors.js";
@@ -8,6 +8,7 @@ import { type TrialDesign, validateDesign } from "./design.js";
 import { AGG_FUNCS, type AggFunc, groupSizes } from "./aggregate.js";
 import { selectCells, selectFeatures } from "./select.js";
 import { keepPaired, participantsInOneArm } from "./pairing.js";
+import { dropSmallGroups, keepCelltypes, typesKept, warnEmptyStrata } from "./strata.js";
 import { cellRows, participantVisitRows } from "./group.js";
 import { featureValues } from "./values.js";
 import { checkCovariateColumns, frameCovariates } from "./covariates.js";
@@ -25,6 +26,10 @@ export interface BuildFrameOptions {
   covariates?: string[];
   includeCrossovers?: boolean;
   byCelltype?: boolean;
+  /** With byCelltype: only these cell types. */
+  celltypes?: string[];
+  /** Drop participant-visits (per cell type when stratified) with fewer cells, before pairing (default 1: none). */
+  minCells?: number;
   /**
    * Round per-group means and medians of a float32 matrix to float32, as pandas' groupby does on
    * float32 columns (the seed's behaviour; default: true when the matrix dtype is float32).
@@ -52,7 +57,11 @@ export function buildFrame(file: DataSource, design: TrialDesign, opts: BuildFra
   const feats = selectFeatures(source, design, opts.features, opts.layer, covNames);
   checkCovariateColumns(source, covNames);
   const cells = selectCells(source, design, visits, !!opts.byCelltype, !!opts.includeCrossovers);
+  if (opts.celltypes?.length) keepCelltypes(cells, opts.celltypes, design.celltype ?? "");
+  const typesBefore = typesKept(cells);
+  dropSmallGroups(cells, opts.minCells ?? DEFAULTS.minCells);
   keepPaired(cells, design, visits, participantsInOneArm(cells, design));
+  warnEmptyStrata(cells, typesBefore, visits);
   const rows = mode === "cell" ? cellRows(cells) : participantVisitRows(cells);
   if (rows.nRows === 0) throw new TrialmixInputError(`no participant has cells at both visits ${visits[0]} and ${visits[1]} in arms ${design.treated}/${design.control}`);
 

@@ -3,6 +3,7 @@ import { AGREEMENT_ALPHA } from "../output/columns.js";
 
 // a type, not an interface: rows are assignable to Record<string, unknown> (the output writers' row) without casts
 export type CompareRow = {
+  celltype?: string; // per-cell-type comparisons (--celltype): the row's cell type, first
   feature: string;
   beta_fixed: number;
   se_fixed: number;

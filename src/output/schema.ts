@@ -22,7 +22,7 @@ export interface Column {
 export interface TableShape {
   randomSlope?: boolean; // mixed: var_slope
   bootstrap?: boolean; // fixed: p_DiD_boot, se_DiD_boot, ci_lo_boot, ci_hi_boot
-  stratified?: boolean; // fixed: celltype first, FDR_DiD_stratified before error
+  stratified?: boolean; // per cell type: celltype first; fixed: FDR_DiD_stratified, mixed: FDR_DiD_global before error
 }
 
 /** A column of a mode's table; `when` names the option (or row shape) it is written with. */
@@ -38,6 +38,7 @@ const ERROR = col("error", "text", "reason / error");
 const SCHEMA: Record<Mode, readonly ColumnDef[]> = {
   // the seed's did_table_mixed columns, then the extensions (docs/API.md)
   mixed: [
+    col("celltype", "text", "cell type", "stratified"),
     col("feature", "text", "feature"),
     col("beta_DiD", "num", "beta"),
     col("se_DiD", "num", "se"),
@@ -55,6 +56,7 @@ const SCHEMA: Record<Mode, readonly ColumnDef[]> = {
     col("p_DiD_satterthwaite", "p"),
     col("logLik", "num"),
     col("singular", "bool"),
+    col("FDR_DiD_global", "p", "FDR (all types)", "stratified"),
     ERROR,
   ],
   // the seed package's did_table (docs/FIXED.md)
@@ -79,6 +81,7 @@ const SCHEMA: Record<Mode, readonly ColumnDef[]> = {
   ],
   // the seed's compare_fixed_vs_mixed
   compare: [
+    col("celltype", "text", "cell type", "stratified"),
     col("feature", "text", "feature"),
     col("beta_fixed", "num", "beta fixed"),
     col("se_fixed", "num", "se fixed"),
@@ -121,13 +124,14 @@ export function columnsNamed(names: readonly string[]): Column[] {
 
 type Row = object;
 
-/** The shape a fixed table's rows have (bootstrap columns, cell types): the rows say, as the columns must match them. */
+/**
+ * The shape a table's rows have (fixed: bootstrap columns; every mode: cell types), on top of `shape`
+ * (the options'): the rows say, as the columns must match them.
+ */
 export function shapeOfRows(mode: Mode, rows: readonly Row[], shape: TableShape = {}): TableShape {
-  if (mode !== "fixed") return shape;
-  return {
-    bootstrap: rows.some((r) => (r as { p_DiD_boot?: number }).p_DiD_boot !== undefined),
-    stratified: rows.some((r) => (r as { celltype?: string }).celltype !== undefined),
-  };
+  const stratified = shape.stratified || rows.some((r) => (r as { celltype?: string }).celltype !== undefined);
+  if (mode !== "fixed") return { ...shape, stratified };
+  return { bootstrap: rows.some((r) => (r as { p_DiD_boot?: number }).p_DiD_boot !== undefined), stratified };
 }
 
 /**

@@ -377,4 +377,46 @@ suite("browser build (dist-web) in headless Chromium", () => {
     expect(msg).not.toMatch(/truncated|corrupt/);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+  it("per-cell-type mixed scan (issue 15): the cell-type selector filters the table and the plots", async () => {
+    const file = join(root, "test", "fixtures", "trial3", "trial3.h5ad");
+    await page.getByTestId("file-input").setInputFiles(file);
+    await page.getByTestId("run").waitFor({ state: "visible", timeout: 30_000 });
+    await page.locator("input[name=mode][value=mixed]").check();
+    await page.getByTestId("baseline").selectOption("D0");
+    await page.getByTestId("followup").selectOption("D14");
+    await page.evaluate("document.querySelector('details.advanced').open = true");
+    await page.locator("select[name=celltype]").selectOption("celltype");
+    await page.getByTestId("threads").fill("1");
+    await page.evaluate("document.querySelector('[data-testid=summary]').removeAttribute('data-ms')");
+    await page.getByTestId("run").click();
+    await page.locator("[data-testid=summary][data-ms]").waitFor({ state: "attached", timeout: 60_000 });
+    const sel = page.getByTestId("ct-filter");
+    expect(await sel.isVisible()).toBe(true);
+    expect(await sel.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["", "B", "Mono", "NK", "T"]);
+    expect(await page.getByTestId("warnings").textContent()).toContain("cell type pDC: only 2 participant(s) left");
+
+    // the CLI's NK rows
+    const cli = spawnSync(process.execPath, [join(root, "dist", "cli.js"), "mixed", file, "--visits", "D0,D14", "--celltype", "celltype", "--quiet"], { encoding: "utf8" });
+    expect(cli.status, cli.stderr).toBe(0);
+    const { header, rows } = parseDelimited(cli.stdout, ",");
+    const nk = rows.filter((r) => r[header.indexOf("celltype")] === "NK");
+    const beta = new Map(nk.map((r) => [r[header.indexOf("feature")], parseNumber(r[header.indexOf("beta_DiD")])]));
+    const fitted = nk.filter((r) => Number.isFinite(parseNumber(r[header.indexOf("p_DiD")]))).length;
+
+    expect(await page.locator("[data-testid=results] tbody tr").count()).toBe(rows.length); // all cell types first
+    await sel.selectOption("NK");
+    const got = await page.$$eval("[data-testid=results] tbody tr", (trs) =>
+      trs.map((tr) => {
+        const v = (c: string) => tr.querySelector(`td[data-col="${c}"]`)?.getAttribute("data-value") ?? "";
+        return { celltype: v("celltype"), feature: v("feature"), beta: v("beta_DiD") };
+      }),
+    );
+    expect(got.length).toBe(nk.length);
+    for (const g of got) {
+      expect(g.celltype).toBe("NK");
+      expect(close(Number(g.beta), beta.get(g.feature)!), `${g.feature}`).toBe(true);
+    }
+    expect(await page.locator("[data-testid=volcano] circle.pt").count()).toBe(fitted);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });

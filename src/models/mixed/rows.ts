@@ -7,6 +7,7 @@ import type { BatchFit } from "../../types.js";
 import { DID_INDEX } from "./design.js";
 
 export interface MixedRow {
+  celltype?: string; // per-cell-type scans (--celltype): the row's cell type, first
   feature: string;
   beta_DiD: number;
   se_DiD: number;
@@ -24,6 +25,7 @@ export interface MixedRow {
   p_DiD_satterthwaite: number;
   logLik: number;
   singular: boolean;
+  FDR_DiD_global?: number; // per-cell-type scans: Benjamini-Hochberg over every cell type's rows
   error: string;
 }
 
