@@ -75,9 +75,10 @@ export interface DataSource {
   close(): void;
   /**
    * The source whose var names are the columns of the matrix `layer` chooses (an .h5ad file: adata.raw
-   * for "raw", with raw/var's names); the source itself when absent.
+   * for "raw", with raw/var's names); undefined when that matrix is the source's own (so a wrapper of the
+   * source stays the source the frame reads).
    */
-  matrixSource?(layer: string | null | undefined): DataSource;
+  matrixSource?(layer: string | null | undefined): DataSource | undefined;
   /** What reading noticed and changed (e.g. repeated var names made unique), for the frame's warnings. */
   readonly warnings?: readonly string[];
 }

@@ -110,8 +110,8 @@ export class H5ad implements DataSource {
   }
 
   /** The source whose var are the chosen matrix's columns: this file, or for "raw" adata.raw (raw/X with raw/var). */
-  matrixSource(layer: string | null | undefined): DataSource {
-    if (!isRawLayer(this.io, layer)) return this;
+  matrixSource(layer: string | null | undefined): DataSource | undefined {
+    if (!isRawLayer(this.io, layer)) return undefined;
     matrixPath(this.io, layer); // a file without adata.raw: the one line that says so, before raw/var is looked for
     return new RawView(this, this.io);
   }
