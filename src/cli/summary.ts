@@ -22,12 +22,17 @@ function reasons(failed: readonly Row[]): string {
   return top + (sorted.length > 4 ? `; ${sorted.slice(4).reduce((a, [, n]) => a + n, 0)}: other reasons` : "");
 }
 
-/** mixed and fixed: "N features, K fitted, M without statistics (reasons); wrote OUT". */
+/**
+ * mixed and fixed: "N features, K fitted, M without statistics (reasons); wrote OUT". Over more than two
+ * visits (rows with a contrast): "N features x C contrasts, K contrast rows fitted, ...".
+ */
 export function scanSummary(cmd: string, rows: readonly Row[], out: string | undefined, warnings: readonly string[]): void {
   warn(warnings);
   const failed = rows.filter((r) => typeof r.beta_DiD === "number" && !Number.isFinite(r.beta_DiD));
+  const nContrasts = new Set(rows.map((r) => r.contrast).filter((c) => typeof c === "string")).size;
+  const what = nContrasts > 0 ? `${rows.length / nContrasts} features x ${nContrasts} contrasts, ${rows.length - failed.length} contrast rows fitted` : `${rows.length} features, ${rows.length - failed.length} fitted`;
   process.stderr.write(
-    `trialmix ${cmd}: ${rows.length} features, ${rows.length - failed.length} fitted` +
+    `trialmix ${cmd}: ${what}` +
       (failed.length > 0 ? `, ${failed.length} without statistics (${reasons(failed)})` : "") +
       (out ? `; wrote ${out}` : "") +
       "\n",

@@ -1,0 +1,198 @@
+// The joint Wald F of several coefficients with lmerTest's Satterthwaite denominator df (contestMD:
+// Kuznetsova et al., J. Stat. Softw. 82(13), 2017), for a random-intercept REML fit (q = 1) at the
+// kernel's theta. The kernel returns each coefficient's df but not the derivatives a general contrast
+// needs, so they are made here in closed form from the groups' sums: with V = s2 (I + theta^2 Z Z'),
+// X'V^-1X and the penalised residual sum of squares are sums over groups of weights
+// w_g = theta^2 / (1 + n_g theta^2), whose theta-derivatives are exact (O(G p^2) per feature).
+import type { BatchDesign } from "../../types.js";
+import { symEigen } from "../../kernel/eigen.js";
+
+/** The pieces of lmerTest's Satterthwaite computation at the optimum. */
+export interface VarparDerivs {
+  vcov: Float64Array; // p x p, s2 A^-1
+  jac: Float64Array[]; // d vcov / d varpar: theta (when active), then sigma
+  hinv: Float64Array; // inverse Hessian of the REML deviance in varpar (k x k)
+  beta: Float64Array;
+}
+
+function inverse(A: Float64Array, p: number): Float64Array | null {
+  // Gauss-Jordan with partial pivoting (p is a handful of columns)
+  const M = Float64Array.from(A);
+  const I = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) I[i * p + i] = 1;
+  for (let c = 0; c < p; c++) {
+    let piv = c;
+    for (let r = c + 1; r < p; r++) if (Math.abs(M[r * p + c]) > Math.abs(M[piv * p + c])) piv = r;
+    if (!(Math.abs(M[piv * p + c]) > 0)) return null;
+    for (let k = 0; k < p; k++) {
+      [M[c * p + k], M[piv * p + k]] = [M[piv * p + k], M[c * p + k]];
+      [I[c * p + k], I[piv * p + k]] = [I[piv * p + k], I[c * p + k]];
+    }
+    const d = M[c * p + c];
+    for (let k = 0; k < p; k++) { M[c * p + k] /= d; I[c * p + k] /= d; }
+    for (let r = 0; r < p; r++) {
+      if (r === c) continue;
+      const f = M[r * p + c];
+      if (f === 0) continue;
+      for (let k = 0; k < p; k++) { M[r * p + k] -= f * M[c * p + k]; I[r * p + k] -= f * I[c * p + k]; }
+    }
+  }
+  return I;
+}
+
+/** sum_g c_g s_g s_g' (p x p). */
+function weighted(S: Float64Array, c: Float64Array, p: number): Float64Array {
+  const out = new Float64Array(p * p);
+  for (let g = 0; g < c.length; g++) {
+    if (c[g] === 0) continue;
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) out[a * p + b] += c[g] * S[g * p + a] * S[g * p + b];
+  }
+  return out;
+}
+
+function mul(A: Float64Array, B: Float64Array, p: number): Float64Array {
+  const C = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let k = 0; k < p; k++) {
+    const a = A[i * p + k];
+    if (a !== 0) for (let j = 0; j < p; j++) C[i * p + j] += a * B[k * p + j];
+  }
+  return C;
+}
+
+function trace(A: Float64Array, p: number): number {
+  let t = 0;
+  for (let i = 0; i < p; i++) t += A[i * p + i];
+  return t;
+}
+
+/**
+ * vcov(beta), its Jacobian in (theta, sigma) and the inverse Hessian of the REML deviance in
+ * (theta, sigma) at theta (lmerTest's devfun_vp, sigma at its REML value); theta = 0 is inactive
+ * (dropped, as lmerTest and the kernel do). Null when X'V^-1X or the Hessian is not positive definite.
+ */
+export function varparDerivs(d: BatchDesign, y: ArrayLike<number>, theta: number): VarparDerivs | null {
+  const { n, p, G, X } = d;
+  const S = new Float64Array(G * p), t = new Float64Array(G), ng = new Float64Array(G);
+  const XtX = new Float64Array(p * p), Xty = new Float64Array(p);
+  for (let i = 0; i < n; i++) {
+    const g = d.groups[i];
+    ng[g]++;
+    t[g] += y[i];
+    for (let a = 0; a < p; a++) {
+      const xa = X[i * p + a];
+      S[g * p + a] += xa;
+      Xty[a] += xa * y[i];
+      for (let b = 0; b < p; b++) XtX[a * p + b] += xa * X[i * p + b];
+    }
+  }
+  const th2 = theta * theta;
+  const w = new Float64Array(G), w1 = new Float64Array(G), w2 = new Float64Array(G);
+  let ldZ2 = 0; // second derivative of sum_g log(1 + n_g theta^2)
+  for (let g = 0; g < G; g++) {
+    const u = 1 + ng[g] * th2;
+    w[g] = th2 / u;
+    w1[g] = (2 * theta) / (u * u);
+    w2[g] = (2 - 6 * ng[g] * th2) / (u * u * u);
+    ldZ2 += (2 * ng[g] - 2 * ng[g] * ng[g] * th2) / (u * u);
+  }
+  const Wss = weighted(S, w, p);
+  const A = XtX.map((v, k) => v - Wss[k]);
+  const Ai = inverse(A, p);
+  if (!Ai) return null;
+  const b = Xty.slice();
+  for (let g = 0; g < G; g++) for (let a = 0; a < p; a++) b[a] -= w[g] * t[g] * S[g * p + a];
+  const beta = new Float64Array(p);
+  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) beta[a] += Ai[a * p + c] * b[c];
+  // residuals r = y - X beta: r'r and each group's sum e_g
+  let rr = 0;
+  const e = new Float64Array(G);
+  for (let i = 0; i < n; i++) {
+    let r = y[i];
+    for (let a = 0; a < p; a++) r -= X[i * p + a] * beta[a];
+    rr += r * r;
+    e[d.groups[i]] += r;
+  }
+  let P = rr, dP = 0;
+  for (let g = 0; g < G; g++) { P -= w[g] * e[g] * e[g]; dP -= w1[g] * e[g] * e[g]; }
+  const s2 = P / (n - p), sig = Math.sqrt(s2);
+  const vcov = Ai.map((v) => s2 * v);
+  const jacSigma = Ai.map((v) => 2 * sig * v);
+  if (theta === 0) return hessianInverse([], vcov, [jacSigma], beta, -2 * (n - p) / s2 + 6 * P / (s2 * s2));
+  // dA = -sum w1 s s', d2A = -sum w2 s s'; dbeta = -A^-1 sum w1_g e_g s_g
+  const dA = weighted(S, w1, p).map((v) => -v), d2A = weighted(S, w2, p).map((v) => -v);
+  const AidA = mul(Ai, dA, p);
+  const F2 = ldZ2 + trace(mul(Ai, d2A, p), p) - trace(mul(AidA, AidA, p), p);
+  const h = new Float64Array(p);
+  for (let g = 0; g < G; g++) for (let a = 0; a < p; a++) h[a] -= w1[g] * e[g] * S[g * p + a];
+  const dbeta = new Float64Array(p);
+  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) dbeta[a] += Ai[a * p + c] * h[c];
+  let P2 = 0;
+  for (let g = 0; g < G; g++) {
+    let de = 0;
+    for (let a = 0; a < p; a++) de -= S[g * p + a] * dbeta[a];
+    P2 -= w2[g] * e[g] * e[g] + 2 * w1[g] * e[g] * de;
+  }
+  const jacTheta = mul(AidA, Ai, p).map((v) => -s2 * v); // s2 d(A^-1)/dtheta
+  const Htt = F2 + P2 / s2, Hts = (-2 * dP) / (s2 * sig), Hss = -2 * (n - p) / s2 + 6 * P / (s2 * s2);
+  return hessianInverse([Htt, Hts], vcov, [jacTheta, jacSigma], beta, Hss);
+}
+
+/** The 1 x 1 or 2 x 2 inverse Hessian ([Htt, Hts] empty when theta is inactive). */
+function hessianInverse(th: number[], vcov: Float64Array, jac: Float64Array[], beta: Float64Array, Hss: number): VarparDerivs | null {
+  if (th.length === 0) return Hss > 0 ? { vcov, jac, hinv: Float64Array.of(1 / Hss), beta } : null;
+  const [Htt, Hts] = th;
+  const det = Htt * Hss - Hts * Hts;
+  if (!(Htt > 0 && det > 0)) return null;
+  return { vcov, jac, hinv: Float64Array.of(Hss / det, -Hts / det, -Hts / det, Htt / det), beta };
+}
+
+/** c' M c for a p x p M. */
+function qform(c: Float64Array, M: Float64Array, p: number): number {
+  let s = 0;
+  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) s += c[a] * M[a * p + b] * c[b];
+  return s;
+}
+
+/** Satterthwaite df of the contrast c'beta (lmerTest's contest1D): var^2 / (g' H^-1 g). */
+export function contrastDf(v: VarparDerivs, c: Float64Array): number {
+  const p = c.length, k = v.jac.length;
+  const g = v.jac.map((J) => qform(c, J, p));
+  let gHg = 0;
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) gHg += g[a] * v.hinv[a * k + b] * g[b];
+  const s = qform(c, v.vcov, p);
+  return (s * s) / gHg;
+}
+
+/** lmerTest's get_Fstat_ddf: one df, their mean when equal, else from E = sum nu / (nu - 2). */
+export function fStatDdf(nu: number[]): number {
+  if (nu.length === 1) return nu[0];
+  if (nu.every((x, i) => i === 0 || Math.abs(x - nu[i - 1]) < 1e-8)) return nu.reduce((s, x) => s + x, 0) / nu.length;
+  if (nu.some((x) => x <= 2)) return 2;
+  const E = nu.reduce((s, x) => s + x / (x - 2), 0);
+  return (2 * E) / (E - nu.length);
+}
+
+/**
+ * The joint F of the coefficients `idx` = 0 (lmerTest's contestMD, type III for the highest-order term):
+ * F = sum over the positive eigen-directions of L vcov L' of t_m^2 / q, ddf from their Satterthwaite df.
+ */
+export function jointF(v: VarparDerivs, idx: number[]): { F: number; numDf: number; ddf: number } {
+  const p = v.beta.length, r = idx.length;
+  const VL = new Float64Array(r * r);
+  for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) VL[a * r + b] = v.vcov[idx[a] * p + idx[b]];
+  const { values, vectors } = symEigen(VL, r);
+  const order = [...values.keys()].sort((a, b) => values[b] - values[a]);
+  const tol = Math.max(Math.sqrt(Number.EPSILON) * values[order[0]], 0);
+  const pos = order.filter((e) => values[e] > tol);
+  let sumT2 = 0;
+  const nu: number[] = [];
+  for (const e of pos) {
+    const c = new Float64Array(p);
+    for (let a = 0; a < r; a++) c[idx[a]] = vectors[a * r + e];
+    let lb = 0;
+    for (let a = 0; a < p; a++) lb += c[a] * v.beta[a];
+    sumT2 += (lb * lb) / values[e];
+    nu.push(contrastDf(v, c));
+  }
+  return { F: sumT2 / pos.length, numDf: pos.length, ddf: fStatDdf(nu) };
+}
