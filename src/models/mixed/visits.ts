@@ -36,9 +36,12 @@ export function visitFactorDesign(frame: AnalysisFrame, opts: MixedOptions): Mix
   follow.forEach((v, k) => {
     const ind = Float64Array.from(frame.visit, (x) => (x === v ? 1 : 0));
     let nT = 0, nC = 0;
-    for (let i = 0; i < n; i++) if (ind[i]) treat[i] ? nT++ : nC++;
+    for (let i = 0; i < n; i++) {
+      if (ind[i] && treat[i]) nT++;
+      else if (ind[i]) nC++;
+    }
     if (nT + nC === 0) reason[k] = `not estimable: no rows at ${v}`;
-    else if (nT === 0 || nC === 0) reason[k] = `not estimable: arm ${nT === 0 ? opts.treated : "control"} has no rows at ${v}`;
+    else if (nT === 0 || nC === 0) reason[k] = `not estimable: ${nT === 0 ? `arm ${opts.treated}` : "the control arm"} has no rows at ${v}`;
     if (nT + nC > 0) {
       cols.push(ind);
       names.push(`visit[T.${v}]`);
