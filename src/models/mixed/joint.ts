@@ -40,7 +40,7 @@ function inverse(A: Float64Array, p: number): Float64Array | null {
   return I;
 }
 
-/** sum_g c_g s_g s_g' (p x p). */
+/** sum_k c_k s_k s_k' (p x p) over the rows s_k of S. */
 function weighted(S: Float64Array, c: Float64Array, p: number): Float64Array {
   const out = new Float64Array(p * p);
   for (let g = 0; g < c.length; g++) {
@@ -66,41 +66,88 @@ function trace(A: Float64Array, p: number): number {
 }
 
 /**
+ * What varparDerivs needs of a design, made once per design: X'X and the groups in patterns (the
+ * groups with the same size and the same column sums s_g = X_g'1 share every weight w(n_g), so the
+ * p x p sums over groups are sums over patterns: a handful without numeric covariates).
+ */
+interface DesignSums {
+  XtX: Float64Array;
+  ng: Float64Array; // rows per group
+  pat: Int32Array; // group -> pattern
+  patN: Float64Array; // a pattern's group size
+  patCount: Float64Array; // its groups
+  patS: Float64Array; // its column sums (np x p)
+}
+
+const SUMS = new WeakMap<BatchDesign, DesignSums>();
+
+function designSums(d: BatchDesign): DesignSums {
+  const cached = SUMS.get(d);
+  if (cached) return cached;
+  const { n, p, G, X } = d;
+  const S = new Float64Array(G * p), ng = new Float64Array(G), XtX = new Float64Array(p * p);
+  for (let i = 0; i < n; i++) {
+    const g = d.groups[i];
+    ng[g]++;
+    for (let a = 0; a < p; a++) {
+      const xa = X[i * p + a];
+      S[g * p + a] += xa;
+      for (let b = 0; b < p; b++) XtX[a * p + b] += xa * X[i * p + b];
+    }
+  }
+  const index = new Map<string, number>(), pat = new Int32Array(G), patN: number[] = [], patCount: number[] = [], patS: number[] = [];
+  for (let g = 0; g < G; g++) {
+    const row = S.subarray(g * p, (g + 1) * p);
+    const key = `${ng[g]}|${row.join(",")}`;
+    let k = index.get(key);
+    if (k === undefined) {
+      k = patN.length;
+      index.set(key, k);
+      patN.push(ng[g]);
+      patCount.push(0);
+      patS.push(...row);
+    }
+    patCount[k]++;
+    pat[g] = k;
+  }
+  const sums = { XtX, ng, pat, patN: Float64Array.from(patN), patCount: Float64Array.from(patCount), patS: Float64Array.from(patS) };
+  SUMS.set(d, sums);
+  return sums;
+}
+
+/**
  * vcov(beta), its Jacobian in (theta, sigma) and the inverse Hessian of the REML deviance in
  * (theta, sigma) at theta (lmerTest's devfun_vp, sigma at its REML value); theta = 0 is inactive
  * (dropped, as lmerTest and the kernel do). Null when X'V^-1X or the Hessian is not positive definite.
  */
 export function varparDerivs(d: BatchDesign, y: ArrayLike<number>, theta: number): VarparDerivs | null {
   const { n, p, G, X } = d;
-  const S = new Float64Array(G * p), t = new Float64Array(G), ng = new Float64Array(G);
-  const XtX = new Float64Array(p * p), Xty = new Float64Array(p);
+  const { XtX, pat, patN, patCount, patS } = designSums(d);
+  const np = patN.length;
+  const t = new Float64Array(G), Xty = new Float64Array(p), T = new Float64Array(np);
   for (let i = 0; i < n; i++) {
-    const g = d.groups[i];
-    ng[g]++;
-    t[g] += y[i];
-    for (let a = 0; a < p; a++) {
-      const xa = X[i * p + a];
-      S[g * p + a] += xa;
-      Xty[a] += xa * y[i];
-      for (let b = 0; b < p; b++) XtX[a * p + b] += xa * X[i * p + b];
-    }
+    t[d.groups[i]] += y[i];
+    for (let a = 0; a < p; a++) Xty[a] += X[i * p + a] * y[i];
   }
+  for (let g = 0; g < G; g++) T[pat[g]] += t[g];
   const th2 = theta * theta;
-  const w = new Float64Array(G), w1 = new Float64Array(G), w2 = new Float64Array(G);
+  // per pattern: w = theta^2 / (1 + n theta^2) and its first two theta-derivatives
+  const w = new Float64Array(np), w1 = new Float64Array(np), w2 = new Float64Array(np);
   let ldZ2 = 0; // second derivative of sum_g log(1 + n_g theta^2)
-  for (let g = 0; g < G; g++) {
-    const u = 1 + ng[g] * th2;
-    w[g] = th2 / u;
-    w1[g] = (2 * theta) / (u * u);
-    w2[g] = (2 - 6 * ng[g] * th2) / (u * u * u);
-    ldZ2 += (2 * ng[g] - 2 * ng[g] * ng[g] * th2) / (u * u);
+  for (let k = 0; k < np; k++) {
+    const u = 1 + patN[k] * th2;
+    w[k] = th2 / u;
+    w1[k] = (2 * theta) / (u * u);
+    w2[k] = (2 - 6 * patN[k] * th2) / (u * u * u);
+    ldZ2 += (patCount[k] * (2 * patN[k] - 2 * patN[k] * patN[k] * th2)) / (u * u);
   }
-  const Wss = weighted(S, w, p);
+  const cw = w.map((x, k) => x * patCount[k]);
+  const Wss = weighted(patS, cw, p);
   const A = XtX.map((v, k) => v - Wss[k]);
   const Ai = inverse(A, p);
   if (!Ai) return null;
   const b = Xty.slice();
-  for (let g = 0; g < G; g++) for (let a = 0; a < p; a++) b[a] -= w[g] * t[g] * S[g * p + a];
+  for (let k = 0; k < np; k++) for (let a = 0; a < p; a++) b[a] -= w[k] * T[k] * patS[k * p + a];
   const beta = new Float64Array(p);
   for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) beta[a] += Ai[a * p + c] * b[c];
   // residuals r = y - X beta: r'r and each group's sum e_g
@@ -113,24 +160,31 @@ export function varparDerivs(d: BatchDesign, y: ArrayLike<number>, theta: number
     e[d.groups[i]] += r;
   }
   let P = rr, dP = 0;
-  for (let g = 0; g < G; g++) { P -= w[g] * e[g] * e[g]; dP -= w1[g] * e[g] * e[g]; }
+  const E1 = new Float64Array(np); // sum of e_g over a pattern's groups
+  for (let g = 0; g < G; g++) {
+    const k = pat[g];
+    P -= w[k] * e[g] * e[g];
+    dP -= w1[k] * e[g] * e[g];
+    E1[k] += e[g];
+  }
   const s2 = P / (n - p), sig = Math.sqrt(s2);
   const vcov = Ai.map((v) => s2 * v);
   const jacSigma = Ai.map((v) => 2 * sig * v);
   if (theta === 0) return hessianInverse([], vcov, [jacSigma], beta, -2 * (n - p) / s2 + 6 * P / (s2 * s2));
   // dA = -sum w1 s s', d2A = -sum w2 s s'; dbeta = -A^-1 sum w1_g e_g s_g
-  const dA = weighted(S, w1, p).map((v) => -v), d2A = weighted(S, w2, p).map((v) => -v);
+  const dA = weighted(patS, w1.map((x, k) => -x * patCount[k]), p), d2A = weighted(patS, w2.map((x, k) => -x * patCount[k]), p);
   const AidA = mul(Ai, dA, p);
   const F2 = ldZ2 + trace(mul(Ai, d2A, p), p) - trace(mul(AidA, AidA, p), p);
   const h = new Float64Array(p);
-  for (let g = 0; g < G; g++) for (let a = 0; a < p; a++) h[a] -= w1[g] * e[g] * S[g * p + a];
+  for (let k = 0; k < np; k++) for (let a = 0; a < p; a++) h[a] -= w1[k] * E1[k] * patS[k * p + a];
   const dbeta = new Float64Array(p);
   for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) dbeta[a] += Ai[a * p + c] * h[c];
+  const de = new Float64Array(np); // d e_g / d theta = -s_g' dbeta, the same over a pattern
+  for (let k = 0; k < np; k++) for (let a = 0; a < p; a++) de[k] -= patS[k * p + a] * dbeta[a];
   let P2 = 0;
   for (let g = 0; g < G; g++) {
-    let de = 0;
-    for (let a = 0; a < p; a++) de -= S[g * p + a] * dbeta[a];
-    P2 -= w2[g] * e[g] * e[g] + 2 * w1[g] * e[g] * de;
+    const k = pat[g];
+    P2 -= w2[k] * e[g] * e[g] + 2 * w1[k] * e[g] * de[k];
   }
   const jacTheta = mul(AidA, Ai, p).map((v) => -s2 * v); // s2 d(A^-1)/dtheta
   const Htt = F2 + P2 / s2, Hts = (-2 * dP) / (s2 * sig), Hss = -2 * (n - p) / s2 + 6 * P / (s2 * s2);
