@@ -24,10 +24,14 @@ function inverse(A: Float64Array, p: number): Float64Array | null {
     let piv = c;
     for (let r = c + 1; r < p; r++) if (Math.abs(M[r * p + c]) > Math.abs(M[piv * p + c])) piv = r;
     if (!(Math.abs(M[piv * p + c]) > 0)) return null;
-    for (let k = 0; k < p; k++) {
-      [M[c * p + k], M[piv * p + k]] = [M[piv * p + k], M[c * p + k]];
-      [I[c * p + k], I[piv * p + k]] = [I[piv * p + k], I[c * p + k]];
-    }
+    if (piv !== c)
+      for (let k = 0; k < p; k++) {
+        const m = M[c * p + k], i = I[c * p + k];
+        M[c * p + k] = M[piv * p + k];
+        M[piv * p + k] = m;
+        I[c * p + k] = I[piv * p + k];
+        I[piv * p + k] = i;
+      }
     const d = M[c * p + c];
     for (let k = 0; k < p; k++) { M[c * p + k] /= d; I[c * p + k] /= d; }
     for (let r = 0; r < p; r++) {
@@ -38,6 +42,21 @@ function inverse(A: Float64Array, p: number): Float64Array | null {
     }
   }
   return I;
+}
+
+// (loops, not TypedArray.prototype.map: V8 does not inline its callback, and this runs per feature)
+/** s A, a new array. */
+function scaled(A: Float64Array, s: number): Float64Array {
+  const out = new Float64Array(A.length);
+  for (let k = 0; k < A.length; k++) out[k] = s * A[k];
+  return out;
+}
+
+/** s a_k b_k, a new array. */
+function times(a: Float64Array, b: Float64Array, s: number): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let k = 0; k < a.length; k++) out[k] = s * a[k] * b[k];
+  return out;
 }
 
 /** sum_k c_k s_k s_k' (p x p) over the rows s_k of S. */
@@ -141,9 +160,9 @@ export function varparDerivs(d: BatchDesign, y: ArrayLike<number>, theta: number
     w2[k] = (2 - 6 * patN[k] * th2) / (u * u * u);
     ldZ2 += (patCount[k] * (2 * patN[k] - 2 * patN[k] * patN[k] * th2)) / (u * u);
   }
-  const cw = w.map((x, k) => x * patCount[k]);
-  const Wss = weighted(patS, cw, p);
-  const A = XtX.map((v, k) => v - Wss[k]);
+  const Wss = weighted(patS, times(w, patCount, 1), p);
+  const A = new Float64Array(p * p);
+  for (let k = 0; k < p * p; k++) A[k] = XtX[k] - Wss[k];
   const Ai = inverse(A, p);
   if (!Ai) return null;
   const b = Xty.slice();
@@ -168,11 +187,11 @@ export function varparDerivs(d: BatchDesign, y: ArrayLike<number>, theta: number
     E1[k] += e[g];
   }
   const s2 = P / (n - p), sig = Math.sqrt(s2);
-  const vcov = Ai.map((v) => s2 * v);
-  const jacSigma = Ai.map((v) => 2 * sig * v);
+  const vcov = scaled(Ai, s2);
+  const jacSigma = scaled(Ai, 2 * sig);
   if (theta === 0) return hessianInverse([], vcov, [jacSigma], beta, -2 * (n - p) / s2 + 6 * P / (s2 * s2));
   // dA = -sum w1 s s', d2A = -sum w2 s s'; dbeta = -A^-1 sum w1_g e_g s_g
-  const dA = weighted(patS, w1.map((x, k) => -x * patCount[k]), p), d2A = weighted(patS, w2.map((x, k) => -x * patCount[k]), p);
+  const dA = weighted(patS, times(w1, patCount, -1), p), d2A = weighted(patS, times(w2, patCount, -1), p);
   const AidA = mul(Ai, dA, p);
   const F2 = ldZ2 + trace(mul(Ai, d2A, p), p) - trace(mul(AidA, AidA, p), p);
   const h = new Float64Array(p);
@@ -186,7 +205,7 @@ export function varparDerivs(d: BatchDesign, y: ArrayLike<number>, theta: number
     const k = pat[g];
     P2 -= w2[k] * e[g] * e[g] + 2 * w1[k] * e[g] * de[k];
   }
-  const jacTheta = mul(AidA, Ai, p).map((v) => -s2 * v); // s2 d(A^-1)/dtheta
+  const jacTheta = scaled(mul(AidA, Ai, p), -s2); // s2 d(A^-1)/dtheta
   const Htt = F2 + P2 / s2, Hts = (-2 * dP) / (s2 * sig), Hss = -2 * (n - p) / s2 + 6 * P / (s2 * s2);
   return hessianInverse([Htt, Hts], vcov, [jacTheta, jacSigma], beta, Hss);
 }
