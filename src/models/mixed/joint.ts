@@ -144,9 +144,12 @@ export function varparDerivs(d: BatchDesign, y: ArrayLike<number>, theta: number
   const { XtX, pat, patN, patCount, patS } = designSums(d);
   const np = patN.length;
   const t = new Float64Array(G), Xty = new Float64Array(p), T = new Float64Array(np);
+  let yy = 0;
   for (let i = 0; i < n; i++) {
-    t[d.groups[i]] += y[i];
-    for (let a = 0; a < p; a++) Xty[a] += X[i * p + a] * y[i];
+    const yi = y[i];
+    yy += yi * yi;
+    t[d.groups[i]] += yi;
+    for (let a = 0; a < p; a++) Xty[a] += X[i * p + a] * yi;
   }
   for (let g = 0; g < G; g++) T[pat[g]] += t[g];
   const th2 = theta * theta;
@@ -169,15 +172,19 @@ export function varparDerivs(d: BatchDesign, y: ArrayLike<number>, theta: number
   for (let k = 0; k < np; k++) for (let a = 0; a < p; a++) b[a] -= w[k] * T[k] * patS[k * p + a];
   const beta = new Float64Array(p);
   for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) beta[a] += Ai[a * p + c] * b[c];
-  // residuals r = y - X beta: r'r and each group's sum e_g
-  let rr = 0;
-  const e = new Float64Array(G);
-  for (let i = 0; i < n; i++) {
-    let r = y[i];
-    for (let a = 0; a < p; a++) r -= X[i * p + a] * beta[a];
-    rr += r * r;
-    e[d.groups[i]] += r;
+  // residuals r = y - X beta, from the sums (one pass over the rows is the cost here): r'r = y'y -
+  // 2 beta'X'y + beta'X'X beta (y is z-scored and r'r is at least the residual variance's share of it,
+  // so the cancellation costs a digit or two, far from the 1e-6 asked), each group's sum e_g = t_g - s_g'beta
+  let rr = yy;
+  for (let a = 0; a < p; a++) {
+    let xb = 0;
+    for (let c = 0; c < p; c++) xb += XtX[a * p + c] * beta[c];
+    rr += beta[a] * (xb - 2 * Xty[a]);
   }
+  const sb = new Float64Array(np);
+  for (let k = 0; k < np; k++) for (let a = 0; a < p; a++) sb[k] += patS[k * p + a] * beta[a];
+  const e = new Float64Array(G);
+  for (let g = 0; g < G; g++) e[g] = t[g] - sb[pat[g]];
   let P = rr, dP = 0;
   const E1 = new Float64Array(np); // sum of e_g over a pattern's groups
   for (let g = 0; g < G; g++) {
