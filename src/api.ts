@@ -113,10 +113,11 @@ export interface FixedTable {
 /** did_table (fixed effects, docs/FIXED.md); stratified by cell type when a celltype column is given. */
 export function didTable(data: DataInput, options: ScanOptions): FixedTable {
   const opts = checkOptions(options);
+  const visits = twoVisits(opts.visits);
   const design = designOf(opts);
   const frame = frameOf(data, opts);
   const t = fitFixedTable(frame, {
-    visits: opts.visits,
+    visits,
     treated: design.treated,
     standardize: opts.standardize,
     covariates: opts.covariates,
@@ -125,6 +126,13 @@ export function didTable(data: DataInput, options: ScanOptions): FixedTable {
     seed: opts.seed,
   });
   return withFrameWarnings(frame, t);
+}
+
+/** The two visits of the fixed model and the comparison; more are the mixed model's (one clear line). */
+function twoVisits(visits: readonly string[]): [string, string] {
+  if (visits.length !== 2)
+    throw new TrialmixInputError(`--visits with ${visits.length} visits (${visits.join(",")}) is for the mixed model (trialmix mixed); fixed and compare take two, BASE,FOLLOWUP`);
+  return [visits[0], visits[1]];
 }
 
 /** A table's warnings, led by those of building its frame (participants dropped, rows without covariates), and its feature note. */

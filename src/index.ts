@@ -7,7 +7,7 @@ export type { DidMixedOptions, DidMixedResult, MixedOptions, MixedRow, MixedTabl
 export { didTableMixed, didTable, compareFixedVsMixed, frameOf, openInput } from "./api.js";
 export type { ScanOptions, CheckedOptions, DataInput, FixedTable, CompareTable } from "./api.js";
 export { checkOptions, checkKernelOptions, SCAN_OPTIONS, KERNEL_OPTIONS, DEFAULTS } from "./options.js";
-export type { OptionSpec, OptionKind, ScanOptionValues, KernelOptionValues, CheckedScanOptions, CheckContext } from "./options.js";
+export type { OptionSpec, OptionKind, ScanOptionValues, KernelOptionValues, CheckedScanOptions, CheckContext, Visits } from "./options.js";
 export { MODES, runMode } from "./modes.js";
 export type { ScanRunner, ModeEntry, ModeResult } from "./modes.js";
 export { fitFixedTable, FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "./models/fixed/index.js";

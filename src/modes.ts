@@ -26,7 +26,7 @@ export interface ModeEntry {
 export const MODES: Record<Mode, ModeEntry> = {
   mixed: {
     run: (data, opts, runner) => runner.mixed(data, opts),
-    columns: (opts, rows) => columnNames("mixed", shapeOfRows("mixed", rows, { randomSlope: opts.randomSlope, stratified: stratifiedBy(opts) })),
+    columns: (opts, rows) => columnNames("mixed", shapeOfRows("mixed", rows, { randomSlope: opts.randomSlope, stratified: stratifiedBy(opts), contrasts: opts.visits.length > 2 })),
   },
   fixed: {
     run: (data, opts) => didTable(data, opts),

@@ -36,8 +36,8 @@ export interface OptionSpec {
  * DEFAULTS below; an option without a default is absent unless given.
  */
 export const SCAN_OPTIONS = {
-  /** The two visits compared, BASE then FOLLOWUP (required; no default). */
-  visits: { flag: "visits", kind: "visits", meta: "BASE,FOLLOWUP", doc: "the two visits compared (required)" },
+  /** The visits compared, BASE then FOLLOWUP (more follow-ups: mixed only, one DiD contrast each; required; no default). */
+  visits: { flag: "visits", kind: "visits", meta: "BASE,FOLLOWUP[,...]", doc: "the visits compared, baseline first (required; more than two: mixed only)" },
   /** @default "participant_id" */
   participant: { flag: "participant", kind: "text", meta: "COL", doc: "participant column" },
   /** @default "visit" */
@@ -134,13 +134,16 @@ export type OptionValue<S extends OptionSpec> = S["kind"] extends "text"
       : S["kind"] extends "int"
         ? number
         : S["kind"] extends "visits"
-          ? [string, string]
+          ? Visits
           : S extends { values: readonly (infer V)[] }
             ? V
             : string;
 
+/** The visits of a scan: the baseline, then one or more follow-ups (two visits: today's DiD). */
+export type Visits = [string, string, ...string[]];
+
 /** Scan options as given (every one optional but visits). */
-export type ScanOptionValues = { visits: [string, string] } & { [K in Exclude<keyof ScanSpecs, "visits">]?: OptionValue<ScanSpecs[K]> };
+export type ScanOptionValues = { visits: Visits } & { [K in Exclude<keyof ScanSpecs, "visits">]?: OptionValue<ScanSpecs[K]> };
 /** Kernel options as given. */
 export type KernelOptionValues = { [K in keyof KernelSpecs]?: OptionValue<KernelSpecs[K]> };
 
@@ -196,12 +199,13 @@ function checkInt(key: string, spec: OptionSpec, v: unknown, ctx: CheckContext):
   return x;
 }
 
-function checkVisits(key: string, spec: OptionSpec, v: unknown, ctx: CheckContext): [string, string] {
+function checkVisits(key: string, spec: OptionSpec, v: unknown, ctx: CheckContext): Visits {
   if (v === undefined) fail(`${nameOf(key, spec, ctx)} BASE,FOLLOWUP is required (e.g. --visits Pre,Post)`);
   const items = typeof v === "string" ? splitList(v) : Array.isArray(v) ? v.map(String) : [];
-  if (items.length !== 2 || items[0] === items[1])
-    fail(`${nameOf(key, spec, ctx)} expects two different labels BASE,FOLLOWUP, got '${Array.isArray(v) ? v.join(",") : String(v)}'`);
-  return [items[0], items[1]];
+  // two or more different labels, the baseline first (more than two: the mixed model's visit factor)
+  if (items.length < 2 || new Set(items).size !== items.length)
+    fail(`${nameOf(key, spec, ctx)} expects two different labels BASE,FOLLOWUP (or more: BASE,V2,V3,...), got '${Array.isArray(v) ? v.join(",") : String(v)}'`);
+  return items as Visits;
 }
 
 /** One option's value, checked (text from the command line is parsed here). */

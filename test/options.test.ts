@@ -81,8 +81,8 @@ describe("checkOptions", () => {
     );
     expect(message(() => checkOptions({ visits: V, threads: 0 }))).toBe("threads (--threads) expects a whole number of at least 1, got '0'");
     expect(message(() => checkOptions({} as never, flags))).toBe("--visits BASE,FOLLOWUP is required (e.g. --visits Pre,Post)");
-    expect(message(() => checkOptions({ visits: "Pre" } as never, flags))).toBe("--visits expects two different labels BASE,FOLLOWUP, got 'Pre'");
-    expect(message(() => checkOptions({ visits: ["Pre", "Pre"] }))).toBe("visits (--visits) expects two different labels BASE,FOLLOWUP, got 'Pre,Pre'");
+    expect(message(() => checkOptions({ visits: "Pre" } as never, flags))).toBe("--visits expects two different labels BASE,FOLLOWUP (or more: BASE,V2,V3,...), got 'Pre'");
+    expect(message(() => checkOptions({ visits: ["Pre", "Pre"] }))).toBe("visits (--visits) expects two different labels BASE,FOLLOWUP (or more: BASE,V2,V3,...), got 'Pre,Pre'");
     expect(message(() => checkOptions({ visits: V, standardize: "no" } as never))).toBe("standardize (--no-standardize) expects true or false, got 'no'");
     expect(checkOptions({ visits: V, covariates: "age" } as never).covariates).toEqual(["age"]); // text is a list too
   });

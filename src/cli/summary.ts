@@ -27,12 +27,19 @@ function featureCount(n: number, note: string | undefined): string {
   return `${n} features${note ? ` (${note})` : ""}`;
 }
 
-/** mixed and fixed: "N features, K fitted, M without statistics (reasons); wrote OUT". */
+/**
+ * mixed and fixed: "N features, K fitted, M without statistics (reasons); wrote OUT". Over more than two
+ * visits (rows with a contrast): "N features x C contrasts, K contrast rows fitted, ...".
+ */
 export function scanSummary(cmd: string, rows: readonly Row[], out: string | undefined, warnings: readonly string[], featureNote?: string): void {
   warn(warnings);
   const failed = rows.filter((r) => typeof r.beta_DiD === "number" && !Number.isFinite(r.beta_DiD));
+  const nContrasts = new Set(rows.map((r) => r.contrast).filter((c) => typeof c === "string")).size;
+  const what = nContrasts > 0
+    ? `${featureCount(rows.length / nContrasts, featureNote)} x ${nContrasts} contrasts, ${rows.length - failed.length} contrast rows fitted`
+    : `${featureCount(rows.length, featureNote)}, ${rows.length - failed.length} fitted`;
   process.stderr.write(
-    `trialmix ${cmd}: ${featureCount(rows.length, featureNote)}, ${rows.length - failed.length} fitted` +
+    `trialmix ${cmd}: ${what}` +
       (failed.length > 0 ? `, ${failed.length} without statistics (${reasons(failed)})` : "") +
       (out ? `; wrote ${out}` : "") +
       "\n",

@@ -10,6 +10,11 @@ export const COMMANDS: [usage: string, doc: string][] = [
   ["inspect INPUT [--json]", "shape, obs columns, layers, raw, var names and columns"],
 ];
 
+/** Example command lines, as the usage text ends. */
+export const EXAMPLES: string[] = [
+  "trialmix mixed data.h5ad --visits D0,D14,D28 --out res.csv   # one row per feature and follow-up (contrast 'D14 vs D0', ...), with the joint arm-by-visit F and LRT",
+];
+
 /** `--flag META` or `--flag a|b|c`. */
 function flagText(spec: OptionSpec): string {
   const meta = spec.kind === "choice" ? spec.values!.join("|") : spec.meta;
@@ -43,5 +48,8 @@ export function usage(): string {
     "options:",
     ...flags.map(([k, s]) => optionLine(k, s, width)),
     "  -h, --help",
+    "",
+    "examples:",
+    ...EXAMPLES.map((e) => `  ${e}`),
   ].join("\n");
 }

@@ -5,17 +5,20 @@ import { applyFdr } from "../stats/fdr.js";
 import { zScoreInto, unusableReason, zParams } from "../stats/standardize.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD } from "../output/columns.js";
 import { FIT_STATUS } from "../types.js";
-import type { AnalysisFrame, BatchFit } from "../types.js";
+import type { AnalysisFrame, BatchDesign, BatchFit } from "../types.js";
 import { mixedDesign, completeCovariateRows, subsetDesign, type MixedDesign, type MixedOptions } from "../models/mixed/design.js";
 import { nanRow, rowFromFit, SLOPE_ON_PSEUDOBULK, type MixedRow, type MixedTable } from "../models/mixed/rows.js";
 import { DEFAULTS } from "../options.js";
+import { TrialmixInputError } from "../errors.js";
+import { keepColumns } from "../models/mixed/visits.js";
+import { nanVisitRows, visitRows } from "../models/mixed/visit-rows.js";
 
 /** A scan split into kernel-sized blocks of features to fit, and the rows known before fitting. */
 export interface PreparedScan {
   frame: AnalysisFrame;
   opts: MixedOptions;
   md: MixedDesign;
-  rows: (MixedRow | null)[];
+  rows: (MixedRow | MixedRow[] | null)[]; // more than two visits: a feature's rows, one per follow-up
   blocks: { features: number[] }[]; // responses filled by blockResponses when the block is fitted
   z: ({ mean: number; sd: number; scale: number } | null)[]; // each feature's z-score parameters (standardised scans)
   note: string; // said in every row's error (random slope on pseudobulk)
@@ -34,6 +37,8 @@ export function blockSize(features: number, threads: number, minBlock = 1): numb
 export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, size = FEATURE_BLOCK): PreparedScan {
   const slope = opts.randomSlope ?? DEFAULTS.randomSlope;
   const doStd = opts.standardize ?? DEFAULTS.standardize;
+  if (slope && opts.visits.length > 2)
+    throw new TrialmixInputError(`--random-slope takes two visits; with ${opts.visits.length} (${opts.visits.join(",")}) the model is y ~ arm * visit + (1 | participant)`);
   const cc = completeCovariateRows(frame, opts.covariates ?? []);
   frame = cc.frame;
   const md = mixedDesign(frame, opts);
@@ -45,7 +50,7 @@ export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, size = FEA
     warnings.push(note);
   }
   const m = frame.features.length;
-  const rows: (MixedRow | null)[] = new Array(m).fill(null);
+  const rows: PreparedScan["rows"] = new Array(m).fill(null);
   const zs: PreparedScan["z"] = new Array(m).fill(null);
   const blocks: PreparedScan["blocks"] = [];
   let cur: number[] = [];
@@ -57,7 +62,7 @@ export function prepareScan(frame: AnalysisFrame, opts: MixedOptions, size = FEA
     else if (doStd ? z !== null : unusableReason(frame.values[f], 0, true) === "") {
       cur.push(f);
     } else {
-      rows[f] = nanRow(frame.features[f], md.nUnits, (doStd ? "standardisation failed: " : "") + (unusableReason(frame.values[f], MIXED_MIN_SD, !doStd) || "sd not finite"), slope);
+      rows[f] = failedRows(frame.features[f], md, opts, (doStd ? "standardisation failed: " : "") + (unusableReason(frame.values[f], MIXED_MIN_SD, !doStd) || "sd not finite"), slope);
     }
     if (cur.length === size || (f === m - 1 && cur.length > 0)) {
       blocks.push({ features: cur });
@@ -82,17 +87,59 @@ export function blockResponses(scan: PreparedScan, features: number[], into?: Fl
   return Y;
 }
 
+/** A feature's rows without statistics: one row, or one per follow-up with more than two visits. */
+function failedRows(feature: string, md: MixedDesign, opts: MixedOptions, error: string, slope: boolean): MixedRow | MixedRow[] {
+  return md.contrasts ? nanVisitRows(feature, md.nUnits, md.contrasts, opts.visits[0], error) : nanRow(feature, md.nUnits, error, slope);
+}
+
 /** Fit a feature with missing values on its complete rows (its own design, on this thread). */
-function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fit: BatchFit | null; error: string } {
+function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fit: BatchFit | null; error: string; design?: BatchDesign; y?: Float64Array } {
   const keep = Array.from(y, (v) => Number.isFinite(v));
   const d = subsetDesign(md.design, keep);
   if (d.G < 2) return { fit: null, error: `only ${d.G} participant(s) with finite values; need at least 2` };
   const yy = y.filter((v) => Number.isFinite(v));
   try {
-    return { fit: fitBatch(d, yy, { reml: opts.reml ?? DEFAULTS.reml }), error: "" };
+    return { fit: fitBatch(d, yy, { reml: opts.reml ?? DEFAULTS.reml }), error: "", design: d, y: yy };
   } catch (e) {
     return { fit: null, error: (e as Error).message };
   }
+}
+
+/** fitBatch, or null when the design cannot be fitted (the rows say so). */
+function tryFit(d: BatchDesign, Y: Float64Array, reml: boolean): BatchFit | null {
+  try {
+    return fitBatch(d, Y, { reml });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The rows of a block over more than two visits: the REML fits came back from the fitter; the ML fits
+ * of the LRT (with and without the interaction) run here, on this thread.
+ */
+function finishVisitBlock(scan: PreparedScan, features: number[], fit: BatchFit): void {
+  const { frame, md, rows, note, opts } = scan;
+  const c = md.contrasts!;
+  const Y = blockResponses(scan, features);
+  const n = md.design.n;
+  const nullDesign = keepColumns(md.design, c.nullColumns);
+  const mlFull = tryFit(md.design, Y, false), mlNull = tryFit(nullDesign, Y, false);
+  features.forEach((f, k) => {
+    const name = frame.features[f];
+    if (fit.status[k] !== FIT_STATUS.nonFinite) {
+      rows[f] = visitRows({ reml: fit, mlFull, mlNull, k, design: md.design, y: Y.subarray(k * n, (k + 1) * n) }, name, md.nUnits, c, opts.visits[0], note);
+      return;
+    }
+    const one = fitComplete(md, Y.slice(k * n, (k + 1) * n), opts);
+    if (!one.fit) {
+      rows[f] = failedRows(name, md, opts, one.error, false);
+      return;
+    }
+    const d = one.design!, y = one.y!;
+    const full = tryFit(d, y, false), nul = tryFit(keepColumns(d, c.nullColumns), y, false);
+    rows[f] = visitRows({ reml: one.fit, mlFull: full, mlNull: nul, k: 0, design: d, y }, name, md.nUnits, c, opts.visits[0], note);
+  });
 }
 
 /** The rows of one fitted block (features with missing values are refitted on their complete rows). */
@@ -101,10 +148,11 @@ export function finishBlock(scan: PreparedScan, features: number[], result: { fi
   const slope = opts.randomSlope ?? DEFAULTS.randomSlope;
   if ("error" in result) {
     // a design that cannot be fitted at all (e.g. one arm only): every row says why, none crashes
-    for (const f of features) rows[f] = nanRow(frame.features[f], md.nUnits, result.error, slope);
+    for (const f of features) rows[f] = failedRows(frame.features[f], md, opts, result.error, slope);
     return;
   }
   const fit = result.fit;
+  if (md.contrasts) return finishVisitBlock(scan, features, fit);
   features.forEach((f, k) => {
     if (fit.status[k] === FIT_STATUS.nonFinite) {
       const one = fitComplete(md, blockResponses(scan, [f]), opts);
@@ -113,11 +161,22 @@ export function finishBlock(scan: PreparedScan, features: number[], result: { fi
   });
 }
 
-/** The table: every row, Benjamini-Hochberg FDR over the finite p-values. */
+/**
+ * The table: every row, Benjamini-Hochberg FDR over the finite p-values (more than two visits: the
+ * rows in feature order, a feature's follow-ups in visit order, the FDR within each contrast).
+ */
 export function finishScan(scan: PreparedScan): MixedTable {
-  const rows = scan.rows as MixedRow[];
-  const fdr = applyFdr(rows.map((r) => r.p_DiD));
-  rows.forEach((r, i) => (r.FDR_DiD = fdr[i]));
-  const failed = rows.filter((r) => !Number.isFinite(r.beta_DiD)).length;
+  const rows = (scan.rows as (MixedRow | MixedRow[])[]).flat();
+  const groups = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const g = groups.get(r.contrast ?? "");
+    if (g) g.push(i);
+    else groups.set(r.contrast ?? "", [i]);
+  });
+  for (const idx of groups.values()) {
+    const fdr = applyFdr(idx.map((i) => rows[i].p_DiD));
+    idx.forEach((i, j) => (rows[i].FDR_DiD = fdr[j]));
+  }
+  const failed = rows.filter((r) => !Number.isFinite(r.beta_DiD)).length; // more than two visits: contrast rows
   return { rows, warnings: scan.warnings, failed };
 }

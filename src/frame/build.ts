@@ -1,5 +1,5 @@
-// The analysis frame, in stages: select (features; cells at the two visits in the two arms, no
-// crossovers) -> strata (--celltypes, --min-cells) -> pair (participants seen at both visits) -> group (participant-visit rows, or cells)
+// The analysis frame, in stages: select (features; cells at the visits asked for in the two arms, no
+// crossovers) -> strata (--celltypes, --min-cells) -> pair (participants seen at the baseline and a follow-up) -> group (participant-visit rows, or cells)
 // -> aggregate (feature values per row) -> covariates. Values stay raw.
 import type { AnalysisFrame } from "../types.js";
 import { TrialmixInputError } from "../errors.js";
@@ -7,7 +7,7 @@ import type { DataSource } from "../io/h5ad/reader.js";
 import { type TrialDesign, validateDesign } from "./design.js";
 import { AGG_FUNCS, type AggFunc, groupSizes } from "./aggregate.js";
 import { selectCells, selectFeatures } from "./select.js";
-import { keepPaired, participantsInOneArm } from "./pairing.js";
+import { keepPaired, pairedText, participantsInOneArm } from "./pairing.js";
 import { dropSmallGroups, keepCelltypes, typesKept, warnEmptyStrata } from "./strata.js";
 import { cellRows, participantVisitRows } from "./group.js";
 import { featureValues } from "./values.js";
@@ -18,7 +18,7 @@ import { DEFAULTS } from "../options.js";
 export type FrameSource = DataSource;
 
 export interface BuildFrameOptions {
-  visits: [string, string] | readonly [string, string];
+  visits: readonly string[]; // the baseline, then one or more follow-ups
   features?: string[];
   layer?: string | null;
   aggregate?: "participant_visit" | "cell";
@@ -43,7 +43,7 @@ export interface BuildFrameOptions {
 export function buildFrame(file: DataSource, design: TrialDesign, opts: BuildFrameOptions): AnalysisFrame {
   const source = file.matrixSource?.(opts.layer) ?? file; // --layer raw: adata.raw's genes and matrix
   const visits = opts.visits;
-  if (!visits || visits.length !== 2) throw new TrialmixInputError("exactly two visits are needed: --visits BASELINE,FOLLOWUP");
+  if (!visits || visits.length < 2) throw new TrialmixInputError("two or more visits are needed: --visits BASELINE,FOLLOWUP[,...]");
   if (source.nObs === 0) throw new TrialmixInputError("the input has 0 cells (n_obs = 0): nothing to analyse");
   validateDesign(design, source, visits);
   const mode = opts.aggregate ?? DEFAULTS.aggregate;
@@ -63,7 +63,12 @@ export function buildFrame(file: DataSource, design: TrialDesign, opts: BuildFra
   keepPaired(cells, design, visits, participantsInOneArm(cells, design));
   warnEmptyStrata(cells, typesBefore, visits);
   const rows = mode === "cell" ? cellRows(cells) : participantVisitRows(cells);
-  if (rows.nRows === 0) throw new TrialmixInputError(`no participant has cells at both visits ${visits[0]} and ${visits[1]} in arms ${design.treated}/${design.control}`);
+  if (rows.nRows === 0)
+    throw new TrialmixInputError(
+      visits.length === 2
+        ? `no participant has cells at both visits ${visits[0]} and ${visits[1]} in arms ${design.treated}/${design.control}`
+        : `no participant has cells ${pairedText(visits)} in arms ${design.treated}/${design.control}`,
+    );
 
   // aggregate -> covariates (cell rows: each cell's own value, the mean of one)
   checkFrameMemory(rows.nRows, feats.features.length, mode);

@@ -134,8 +134,9 @@ export function validateDesign(design: TrialDesign, source: Pick<DataSource, "ob
       throw new TrialmixInputError(`${role} label '${lab}' not found in arm column '${design.arm}'; observed labels: ${listShort(arms)}`);
   const vis = visits ?? [design.baselineVisit, design.followupVisit].filter((x): x is string => x !== undefined);
   if (vis.length) {
-    if (vis.length !== 2) throw new TrialmixInputError(`exactly two visits are needed (baseline,followup); got ${vis.length}`);
-    if (vis[0] === vis[1]) throw new TrialmixInputError(`baseline and follow-up visits are both '${vis[0]}'`);
+    if (vis.length < 2) throw new TrialmixInputError(`two or more visits are needed (baseline,followup[,...]); got ${vis.length}`);
+    if (vis.length === 2 && vis[0] === vis[1]) throw new TrialmixInputError(`baseline and follow-up visits are both '${vis[0]}'`);
+    if (new Set(vis).size !== vis.length) throw new TrialmixInputError(`a visit is named twice in ${vis.join(",")}`);
     const observed = columnLabels(designColumn(source, design.visit));
     for (const v of vis)
       if (!observed.includes(v))

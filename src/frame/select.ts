@@ -1,4 +1,4 @@
-// The select stage: which features are analysed and which cells are kept (the two visits, the two
+// The select stage: which features are analysed and which cells are kept (the visits asked for, the two
 // arms, no crossover cells, no missing design labels), with the design columns as integer codes.
 import { TrialmixInputError } from "../errors.js";
 import type { DataSource, ObsColumn } from "../io/h5ad/reader.js";
@@ -24,7 +24,8 @@ export interface CellSelection {
   arm: Factor;
   ct: Factor | null; // cell type, when stratified
   v0: number; // code of the baseline visit
-  v1: number; // code of the follow-up visit
+  v1: number; // code of the (first) follow-up visit
+  vcodes: number[]; // codes of every visit, the baseline first
   aT: number; // code of the treated arm
   aC: number; // code of the control arm
   keep: Uint8Array;
@@ -216,21 +217,21 @@ function hasMatrix(source: DataSource, layer: string | null | undefined): boolea
 }
 
 /** The cells at either visit, in either arm, with a participant (and cell type when stratified), not crossovers. */
-export function selectCells(source: DataSource, design: TrialDesign, visits: readonly [string, string], byCelltype: boolean, includeCrossovers: boolean): CellSelection {
+export function selectCells(source: DataSource, design: TrialDesign, visits: readonly string[], byCelltype: boolean, includeCrossovers: boolean): CellSelection {
   const part = designFactor(source, design.participant);
   const vis = designFactor(source, design.visit);
   const arm = designFactor(source, design.arm);
   const ct = byCelltype ? designFactor(source, design.celltype!) : null;
   const cross = design.crossover && !includeCrossovers ? crossoverFlags(source.obsColumn(design.crossover)) : null;
-  const v0 = vis.code(visits[0]);
-  const v1 = vis.code(visits[1]);
+  const vcodes = visits.map((v) => vis.code(v));
+  const [v0, v1] = vcodes;
   const aT = arm.code(design.treated);
   const aC = arm.code(design.control);
   const keep = new Uint8Array(source.nObs);
   for (let i = 0; i < keep.length; i++) {
     const v = vis.codes[i];
     const a = arm.codes[i];
-    if (v < 0 || (v !== v0 && v !== v1)) continue;
+    if (v < 0 || !vcodes.includes(v)) continue;
     if (a < 0 || (a !== aT && a !== aC)) continue;
     if (part.codes[i] < 0) continue;
     if (ct && ct.codes[i] < 0) continue;
@@ -238,10 +239,10 @@ export function selectCells(source: DataSource, design: TrialDesign, visits: rea
     keep[i] = 1;
   }
   const near = new Set<number>();
-  const warnings = nearMissArms(arm, part, vis, [v0, v1], [design.treated, design.control], design.arm, near);
+  const warnings = nearMissArms(arm, part, vis, vcodes, [design.treated, design.control], design.arm, near);
   // a table's rows are its units; an .h5ad file's are cells
-  warnings.push(...otherArms(arm, part, vis, [v0, v1], design, near, source.labelColumn ? "rows" : "cells"));
-  return { part, vis, arm, ct, v0, v1, aT, aC, keep, warnings };
+  warnings.push(...otherArms(arm, part, vis, vcodes, design, near, source.labelColumn ? "rows" : "cells"));
+  return { part, vis, arm, ct, v0, v1, vcodes, aT, aC, keep, warnings };
 }
 
 const TRUTHY = new Set(["1", "true", "t", "yes", "y"]);

@@ -23,6 +23,7 @@ export interface TableShape {
   randomSlope?: boolean; // mixed: var_slope
   bootstrap?: boolean; // fixed: p_DiD_boot, se_DiD_boot, ci_lo_boot, ci_hi_boot
   stratified?: boolean; // per cell type: celltype first; fixed: FDR_DiD_stratified, mixed: FDR_DiD_global before error
+  contrasts?: boolean; // mixed over more than two visits: contrast after feature, the joint tests before error
 }
 
 /** A column of a mode's table; `when` names the option (or row shape) it is written with. */
@@ -40,6 +41,7 @@ const SCHEMA: Record<Mode, readonly ColumnDef[]> = {
   mixed: [
     col("celltype", "text", "cell type", "stratified"),
     col("feature", "text", "feature"),
+    col("contrast", "text", "contrast", "contrasts"),
     col("beta_DiD", "num", "beta"),
     col("se_DiD", "num", "se"),
     col("p_DiD", "p", "p"),
@@ -56,6 +58,12 @@ const SCHEMA: Record<Mode, readonly ColumnDef[]> = {
     col("p_DiD_satterthwaite", "p"),
     col("logLik", "num"),
     col("singular", "bool"),
+    col("F_joint", "num", "F joint", "contrasts"),
+    col("ddf_joint", "num", undefined, "contrasts"),
+    col("p_joint", "p", "p joint", "contrasts"),
+    col("lrt_stat", "num", undefined, "contrasts"),
+    col("lrt_df", "count", undefined, "contrasts"),
+    col("p_lrt", "p", "p LRT", "contrasts"),
     col("FDR_DiD_global", "p", "FDR (all types)", "stratified"),
     ERROR,
   ],
@@ -109,9 +117,9 @@ export function columnNames(mode: Mode, shape: TableShape = {}): string[] {
   return columns(mode, shape).map((d) => d.key);
 }
 
-/** The mixed table's columns (columnNames("mixed", { randomSlope })). */
-export function mixedColumns(randomSlope: boolean): string[] {
-  return columnNames("mixed", { randomSlope });
+/** The mixed table's columns (columnNames("mixed", { randomSlope, contrasts })). */
+export function mixedColumns(randomSlope: boolean, contrasts = false): string[] {
+  return columnNames("mixed", { randomSlope, contrasts });
 }
 
 /** Columns by name (a table's column list as the scan worker posts it), with their kinds and page labels. */

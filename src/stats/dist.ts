@@ -270,3 +270,38 @@ export function tTwoSided(t: number, df: number): number {
   const p = incBeta(df / 2, 0.5, x, y, logx, Math.log(y));
   return Math.min(1, Math.max(0, p));
 }
+
+/** Upper tail P(F_{d1,d2} > f) of the F distribution (R's pf(f, d1, d2, lower.tail = FALSE)); d2 may be non-integer. */
+export function fUpper(f: number, d1: number, d2: number): number {
+  if (Number.isNaN(f) || !(d1 > 0) || !(d2 > 0)) return NaN;
+  if (f <= 0) return 1;
+  if (f === Infinity) return 0;
+  if (d2 === Infinity) return chiSqUpper(d1 * f, d1);
+  // P(F > f) = I_x(d2/2, d1/2), x = d2 / (d2 + d1 f); both x and 1 - x from the ratio, with their logs
+  const r = (d1 * f) / d2;
+  const x = 1 / (1 + r);
+  const y = r / (1 + r);
+  const p = incBeta(d2 / 2, d1 / 2, x, y, -Math.log1p(r), Math.log(r) - Math.log1p(r));
+  return Math.min(1, Math.max(0, p));
+}
+
+/**
+ * Upper tail P(X > x) of a chi-square with a whole number k of degrees of freedom (R's pchisq(x, k,
+ * lower.tail = FALSE)): the series of Q(k/2, x/2), every term positive, so the tail keeps its accuracy.
+ */
+export function chiSqUpper(x: number, k: number): number {
+  if (Number.isNaN(x) || !(Number.isInteger(k) && k > 0)) return NaN;
+  if (x <= 0) return 1;
+  if (x === Infinity) return 0;
+  const z = x / 2;
+  // Q(a + 1, z) = Q(a, z) + z^a e^-z / Gamma(a + 1), from Q(1, z) = e^-z or Q(1/2, z) = erfc(sqrt z)
+  let a = k % 2 === 0 ? 1 : 0.5;
+  let q = k % 2 === 0 ? Math.exp(-z) : normalTwoSided(Math.sqrt(x));
+  let term = k % 2 === 0 ? z * Math.exp(-z) : Math.exp(0.5 * Math.log(z) - z - logGamma(1.5)); // z^a e^-z / Gamma(a + 1)
+  while (a < k / 2) {
+    q += term;
+    a += 1;
+    term *= z / a;
+  }
+  return Math.min(1, q);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { normalCdf, normalQuantile, normalTwoSided, normalUpper, tTwoSided } from "../../src/stats/dist.js";
+import { normalCdf, normalQuantile, normalTwoSided, normalUpper, tTwoSided, fUpper, chiSqUpper } from "../../src/stats/dist.js";
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -103,5 +103,27 @@ describe("tTwoSided", () => {
   });
   it("approaches the normal for large df", () => {
     expect(rel(tTwoSided(2, 1e9), normalTwoSided(2))).toBeLessThan(1e-7);
+  });
+});
+
+describe("fUpper and chiSqUpper: R's pf / pchisq upper tails", () => {
+  it("match R to 1e-13 relative, far into the tail", () => {
+    // options(digits = 17); pchisq(x, k, lower = FALSE), pf(f, d1, d2, lower = FALSE) (R 4.2)
+    const chi: [number, number, number][] = [
+      [3.5, 1, 6.1368829139401948e-2],
+      [3.5, 2, 1.7377394345044514e-1],
+      [80, 3, 3.0692774861724176e-17],
+      [900, 4, 1.6659412638877528e-193],
+    ];
+    for (const [x, k, p] of chi) expect(Math.abs(chiSqUpper(x, k) - p) / p).toBeLessThan(1e-13);
+    const f: [number, number, number, number][] = [
+      [2.5, 2, 17.3, 1.1124019120972529e-1],
+      [40, 2, 44.4, 1.1665127571656405e-10],
+      [0.3, 3, 5.5, 8.2467752176229892e-1],
+    ];
+    for (const [x, d1, d2, p] of f) expect(Math.abs(fUpper(x, d1, d2) - p) / p).toBeLessThan(1e-13);
+    expect(chiSqUpper(0, 2)).toBe(1);
+    expect(fUpper(-1, 2, 3)).toBe(1);
+    expect(Number.isNaN(fUpper(NaN, 2, 3))).toBe(true);
   });
 });

@@ -1,12 +1,14 @@
 // The mixed model's design: y ~ treat + post + treat:post (+ covariates) + (1 | participant)
-// [or (1 + post | participant)], fitted by REML; the rows it can use and a design restricted to some rows.
+// [or (1 + post | participant)], fitted by REML; with more than two visits y ~ treat * visit (+ covariates)
+// + (1 | participant), visit a factor against the baseline; the rows it can use and a design restricted to some rows.
 import { covariateColumns, didIndicators } from "../model.js";
 import { groupIndex } from "../../frame/factor.js";
 import { subsetFrame } from "../../frame/subset.js";
 import type { AnalysisFrame, BatchDesign } from "../../types.js";
+import { visitFactorDesign, type VisitContrasts } from "./visits.js";
 
 export interface MixedOptions {
-  visits: [string, string];
+  visits: readonly string[]; // the baseline first; more than two: the visit factor (visits.ts)
   treated: string;
   standardize?: boolean; // default true
   randomSlope?: boolean; // (1 + post | participant)
@@ -21,10 +23,13 @@ export interface MixedDesign {
   design: BatchDesign;
   names: string[]; // fixed-effect column names
   nUnits: number;
+  /** More than two visits: each follow-up's DiD coefficient index (-1: not estimable) and why not, the null model's columns. */
+  contrasts?: VisitContrasts;
 }
 
 /** X = [1, treat, post, treat*post, covariates...], Z = [1] or [1, post], groups = participants. */
 export function mixedDesign(frame: AnalysisFrame, opts: MixedOptions): MixedDesign {
+  if (opts.visits.length > 2) return visitFactorDesign(frame, opts);
   const n = frame.participant.length;
   const { treat, post } = didIndicators(frame, opts.visits, opts.treated);
   const covs = covariateColumns(frame.covariates.filter((c) => (opts.covariates ?? []).includes(c.name)));

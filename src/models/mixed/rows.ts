@@ -26,6 +26,14 @@ export interface MixedRow {
   logLik: number;
   singular: boolean;
   FDR_DiD_global?: number; // per-cell-type scans: Benjamini-Hochberg over every cell type's rows
+  /** More than two visits (docs/API.md): the follow-up this row's DiD is, and the feature's joint tests. */
+  contrast?: string;
+  F_joint?: number;
+  ddf_joint?: number;
+  p_joint?: number;
+  lrt_stat?: number;
+  lrt_df?: number;
+  p_lrt?: number;
   error: string;
 }
 
@@ -65,20 +73,23 @@ export function nanRow(feature: string, nUnits: number, error: string, randomSlo
 }
 
 /** Why the k-th fit of a batch has no statistics (its status is not ok). */
-function failureText(fit: BatchFit, k: number): string {
+export function failureText(fit: BatchFit, k: number): string {
   const status = fit.status[k];
   if (status === FIT_STATUS.rankDeficient) return "fixed-effects design is rank deficient for this feature";
   if (status === FIT_STATUS.nonFinite) return "non-finite values in the response";
   return reasonText(fit.reason[k]) || "the REML criterion could not be evaluated";
 }
 
-/** One feature's row from the k-th fit of a batch; `note` leads its error column (e.g. SLOPE_ON_PSEUDOBULK). */
-export function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, randomSlope: boolean, note: string): MixedRow {
+/**
+ * One feature's row from the k-th fit of a batch; `note` leads its error column (e.g. SLOPE_ON_PSEUDOBULK);
+ * `did` is the DiD coefficient's index (a follow-up's arm:visit with more than two visits).
+ */
+export function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, randomSlope: boolean, note: string, did = DID_INDEX): MixedRow {
   if (fit.status[k] !== FIT_STATUS.ok) return nanRow(feature, nUnits, failureText(fit, k), randomSlope);
   const { p, q } = fit;
-  const beta = fit.beta[k * p + DID_INDEX];
-  const se = fit.se[k * p + DID_INDEX];
-  const df = fit.df[k * p + DID_INDEX];
+  const beta = fit.beta[k * p + did];
+  const se = fit.se[k * p + did];
+  const df = fit.df[k * p + did];
   const varInt = fit.covRe[k * q * q];
   const varRes = fit.scale[k];
   const z = beta / se;
