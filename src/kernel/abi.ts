@@ -16,6 +16,9 @@ export const enum Field {
   BETA, SE, DF, COV_RE, SCALE, LOG_LIK, THETA, CONVERGED, SINGULAR, ITERATIONS, STATUS, REASON, GRADIENT,
   // optional outputs (fitLmm's)
   VCOV, RANEF, COND_VAR, OBJECTIVE,
+  // Kenward-Roger (assembly/batch/kenward-roger.ts): KR = 1 asks for it; L (L_ROWS x p row-major f64, 0 rows:
+  // none) is the joint test's contrast matrix; outputs the adjusted se and df per coefficient, the joint F and df
+  KR, L_ROWS, L, SE_KR, DF_KR, F_KR, DDF_KR,
   /** The header's length in slots. */
   COUNT,
 }
@@ -48,4 +51,6 @@ export const enum Reason {
   DF_UNAVAILABLE = 6,
   /** The criterion could not be evaluated (X'V^-1X not positive definite at the optimum). */
   EVAL_FAILED = 7,
+  /** Kenward-Roger statistics unavailable: X'V^-1X (or L Phi L') is not positive definite at the estimate. */
+  KR_UNAVAILABLE = 8,
 }
