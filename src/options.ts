@@ -76,7 +76,7 @@ export const SCAN_OPTIONS = {
   seed: { flag: "seed", kind: "int", meta: "S", doc: "bootstrap seed", modes: ["fixed", "compare"] },
   /** Denominator df of the small-sample t (df_DiD, p_DiD_satterthwaite): lmerTest's Satterthwaite, or
    * Kenward-Roger (pbkrtest's; also at boundary fits, where it keeps the within-participant df). @default "satterthwaite" */
-  ddf: { flag: "ddf", kind: "choice", values: ["satterthwaite", "kenward-roger"], doc: "df of the small-sample t: satterthwaite or kenward-roger", modes: ["mixed", "compare"] },
+  ddf: { flag: "ddf", kind: "choice", values: ["satterthwaite", "kenward-roger"], doc: "df of the small-sample t: satterthwaite or kenward-roger", modes: ["mixed"] },
   /** Worker threads, 1 to 4 per core. @default every core (CLI, trialmix/parallel); 1 (didTableMixed) */
   threads: { flag: "threads", kind: "int", meta: "N", min: 1, doc: `worker threads, 1 to ${THREADS_PER_CORE} per core`, defaultText: "all cores" },
 } as const satisfies Record<string, OptionSpec>;

@@ -12,7 +12,7 @@ import { chol, cholInverse } from "../linalg/chol";
 import { pinvSym } from "../linalg/pinv";
 import * as R from "../criterion/reml";
 import { Field } from "../../src/kernel/abi";
-import { RANK_RTOL, XVX_CHOL_RTOL } from "../tolerances";
+import { RANK_RTOL, XVX_CHOL_RTOL, KR_V0_ZERO, KR_DIV_ZERO, KR_DF_NEAR_2 } from "../tolerances";
 import { slot, addr } from "./header";
 
 let on = false;
@@ -170,19 +170,17 @@ function accumulateGeneral(th: usize): void {
     const K = R.ZtZg + (<usize>(g * qq) << 3), Zx = R.ZtXg + (<usize>(g * q * p) << 3);
     groupWeights(K);
     qmul(IKR, Zx, Bq, p); qmul(IKR, Bq, B2, p); qmul(IKR, K, Cq, q); qmul(IKR, Cq, MM, q);
-    let trRK = 0.0, trRM = 0.0;
-    for (let i = 0; i < q; i++) for (let l = 0; l < q; l++) { trRK += ld(Rq, i * q + l) * ld(K, l * q + i); trRM += ld(Rq, i * q + l) * ld(MM, l * q + i); }
-    trW2 += <f64>ldi(ngr, g) - trRK - trRM;
+    let trRK = 0.0, trRC = 0.0;
+    for (let i = 0; i < q; i++) for (let l = 0; l < q; l++) { trRK += ld(Rq, i * q + l) * ld(K, l * q + i); trRC += ld(Rq, i * q + l) * ld(Cq, l * q + i); }
+    trW2 += <f64>ldi(ngr, g) - trRK - trRC; // tr V*^-2 = tr V*^-1 - tr(R Z'V*^-1 Z)
     const XX = XXg + (<usize>(g * p * p) << 3);
-    qmul(Rq, Zx, RB, p);
+    qmul(Rq, Zx, RB, p); // R Z'X
     for (let a = 0; a < p * p; a++) st(t1, a, ld(XX, a));
     addAtB(t1, -1.0, Zx, RB); // X'V*^-1 X
     for (let a = 0; a < p * p; a++) st(Fi, a, ld(Fi, a) + ld(t1, a));
-    qmul(Rq, Bq, RB, p);
-    addAtB(t1, -1.0, Bq, RB); // X'V*^-2 X
+    addAtB(t1, -1.0, Bq, RB); // X'V*^-2 X = X'V*^-1 X - (Z'V*^-1 X)' R Z'X  (V*^-2 = V*^-1 - V*^-1 Z R Z')
     for (let a = 0; a < p * p; a++) st(Pm + pp(res), a, ld(Pm + pp(res), a) + ld(t1, a));
-    qmul(Rq, B2, RB, p);
-    addAtB(t1, -1.0, Bq, RB); // X'V*^-3 X
+    addAtB(t1, -1.0, B2, RB); // X'V*^-3 X = X'V*^-2 X - (Z'V*^-2 X)' R Z'X
     for (let a = 0; a < p * p; a++) st(Qm + pp(qi(res, res)), a, ld(Qm + pp(qi(res, res)), a) + ld(t1, a));
     for (let r = 0; r < nc; r++) {
       const ebr = EB + (<usize>(r * q * p) << 3), ecr = EC + (<usize>(r * qq) << 3);
@@ -297,12 +295,12 @@ function jointTest(f: i32, s2: f64, beta: usize): bool {
   const c1 = g / den, c2 = (k - g) / den, c3 = (k + 2 - g) / den;
   let V0 = 1 + c1 * B;
   const V1 = 1 - c2 * B, V2 = 1 - c3 * B;
-  if (Math.abs(V0) < 1e-10) V0 = 0; // pbkrtest's
+  if (Math.abs(V0) < KR_V0_ZERO) V0 = 0;
   const x = 1 - A2 / k;
-  const ratio = Math.abs(x) < 1e-14 && Math.abs(V1) < 1e-14 ? 1.0 : x / V1; // pbkrtest's .divZero
+  const ratio = Math.abs(x) < KR_DIV_ZERO && Math.abs(V1) < KR_DIV_ZERO ? 1.0 : x / V1;
   const rho = ratio * ratio * V0 / (k * V2);
   const df2 = 4 + (k + 2) / (k * rho - 1);
-  const scaling = Math.abs(df2 - 2) < 1e-2 ? 1.0 : df2 * x / (df2 - 2);
+  const scaling = Math.abs(df2 - 2) < KR_DF_NEAR_2 ? 1.0 : df2 * x / (df2 - 2);
   // Wald = (L beta)' (L PA L' s2)^-1 (L beta)
   lml(PA, kk);
   if (!chol(kk, kL, 0.0)) return false;

@@ -5,7 +5,7 @@ import { applyFdr } from "../stats/fdr.js";
 import { zScoreInto, unusableReason, zParams } from "../stats/standardize.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD } from "../output/columns.js";
 import { FIT_STATUS } from "../types.js";
-import type { AnalysisFrame, BatchFit } from "../types.js";
+import type { AnalysisFrame, BatchFit, KernelOptions } from "../types.js";
 import { mixedDesign, completeCovariateRows, subsetDesign, type MixedDesign, type MixedOptions } from "../models/mixed/design.js";
 import { nanRow, rowFromFit, SLOPE_ON_PSEUDOBULK, type MixedRow, type MixedTable } from "../models/mixed/rows.js";
 import { DEFAULTS } from "../options.js";
@@ -80,6 +80,11 @@ export function blockResponses(scan: PreparedScan, features: number[], into?: Fl
   return Y;
 }
 
+/** What the kernel needs of the scan's options: REML and the small-sample df. */
+export function kernelOptions(opts: MixedOptions): KernelOptions {
+  return { reml: opts.reml ?? DEFAULTS.reml, ddf: opts.ddf ?? DEFAULTS.ddf };
+}
+
 /** Fit a feature with missing values on its complete rows (its own design, on this thread). */
 function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fit: BatchFit | null; error: string } {
   const keep = Array.from(y, (v) => Number.isFinite(v));
@@ -87,7 +92,7 @@ function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fi
   if (d.G < 2) return { fit: null, error: `only ${d.G} participant(s) with finite values; need at least 2` };
   const yy = y.filter((v) => Number.isFinite(v));
   try {
-    return { fit: fitBatch(d, yy, { reml: opts.reml ?? DEFAULTS.reml }), error: "" };
+    return { fit: fitBatch(d, yy, kernelOptions(opts)), error: "" };
   } catch (e) {
     return { fit: null, error: (e as Error).message };
   }
@@ -97,6 +102,7 @@ function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fi
 export function finishBlock(scan: PreparedScan, features: number[], result: { fit: BatchFit } | { error: string }): void {
   const { frame, md, rows, note, opts } = scan;
   const slope = opts.randomSlope ?? DEFAULTS.randomSlope;
+  const kr = (opts.ddf ?? DEFAULTS.ddf) === "kenward-roger";
   if ("error" in result) {
     // a design that cannot be fitted at all (e.g. one arm only): every row says why, none crashes
     for (const f of features) rows[f] = nanRow(frame.features[f], md.nUnits, result.error, slope);
@@ -106,8 +112,8 @@ export function finishBlock(scan: PreparedScan, features: number[], result: { fi
   features.forEach((f, k) => {
     if (fit.status[k] === FIT_STATUS.nonFinite) {
       const one = fitComplete(md, blockResponses(scan, [f]), opts);
-      rows[f] = one.fit ? rowFromFit(one.fit, 0, frame.features[f], md.nUnits, slope, note) : nanRow(frame.features[f], md.nUnits, one.error, slope);
-    } else rows[f] = rowFromFit(fit, k, frame.features[f], md.nUnits, slope, note);
+      rows[f] = one.fit ? rowFromFit(one.fit, 0, frame.features[f], md.nUnits, slope, note, kr) : nanRow(frame.features[f], md.nUnits, one.error, slope);
+    } else rows[f] = rowFromFit(fit, k, frame.features[f], md.nUnits, slope, note, kr);
   });
 }
 

@@ -3,7 +3,8 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { fitBatch } from "../../src/kernel/batch.js";
-import type { BatchDesign } from "../../src/types.js";
+import type { AnalysisFrame, BatchDesign } from "../../src/types.js";
+import { fitMixedTable } from "../../src/exec/driver.js";
 
 const dir = new URL("../fixtures/kr/", import.meta.url).pathname;
 
@@ -105,5 +106,73 @@ describe("Kenward-Roger is opt-in", () => {
   });
   it("bad contrasts are refused with one line", () => {
     expect(() => fitBatch(fr.design, fr.Y, { ddf: "kenward-roger", contrasts: { rows: 1, L: new Float64Array(3) } })).toThrow(/expected rows\*p = 4/);
+  });
+});
+
+describe.each([
+  ["all2", false],
+  ["all2_cov", true],
+])("the mixed scan with ddf kenward-roger on %s (today's DiD design)", (name, cov) => {
+  const rows = readCsv(`${name}.frame.csv`);
+  const features = Object.keys(rows[0]).filter((k) => k === "sig_demo" || /^G\d+$/.test(k));
+  const frame: AnalysisFrame = {
+    unit: "participant_visit",
+    participant: rows.map((r) => r.participant_id),
+    visit: rows.map((r) => r.visit),
+    arm: rows.map((r) => r.arm),
+    covariates: cov
+      ? [
+          { name: "age", kind: "numeric", values: Float64Array.from(rows, (r) => Number(r.age)) },
+          { name: "sex", kind: "categorical", values: rows.map((r) => r.sex), levels: ["F", "M"] },
+        ]
+      : [],
+    features,
+    values: features.map((f) => Float64Array.from(rows, (r) => Number(r[f]))),
+  };
+  const opts = { visits: ["D0", "D14"] as [string, string], treated: "Treated", standardize: false, covariates: cov ? ["age", "sex"] : [] };
+  const refs = readCsv(`${name}.contrasts.csv`);
+  it("df_DiD and p_DiD_satterthwaite are pbkrtest's (df to 1e-4, p to 1e-6); the default stays Satterthwaite", () => {
+    const kr = fitMixedTable(frame, { ...opts, ddf: "kenward-roger" });
+    const sat = fitMixedTable(frame, opts);
+    for (const r of refs) {
+      const a = kr.rows.find((x) => x.feature === r.feature)!;
+      const b = sat.rows.find((x) => x.feature === r.feature)!;
+      expect(rel(a.df_DiD, Number(r.df_kr_pbkrtest))).toBeLessThan(1e-4);
+      expect(rel(a.p_DiD_satterthwaite, Number(r.p_kr_pbkrtest))).toBeLessThan(1e-6);
+      // lmerTest's Satterthwaite (numerical Hessian, ~1e-7) and, at the boundary, its OLS df
+      expect(rel(b.df_DiD, Number(r.df_satterthwaite))).toBeLessThan(1e-5);
+      expect(a.se_DiD).toBe(b.se_DiD);
+      expect(a.p_DiD).toBe(b.p_DiD);
+    }
+    // at boundary fits the two differ (pbkrtest keeps the within-participant df; lmerTest the OLS df)
+    const bnd = refs.filter((r) => r.boundary === "TRUE");
+    expect(bnd.length).toBeGreaterThan(2);
+    for (const r of bnd) expect(kr.rows.find((x) => x.feature === r.feature)!.df_DiD).toBeLessThan(Number(r.df_satterthwaite) - 10);
+  });
+});
+
+describe("Kenward-Roger with a random slope (q = 2) against pbkrtest (ref_slope.R)", () => {
+  const fr = frame("all3", false);
+  const { n, p } = fr.design;
+  const rows = readCsv("all3.frame.csv");
+  const Z = new Float64Array(2 * n);
+  rows.forEach((r, i) => { Z[2 * i] = 1; Z[2 * i + 1] = ["D0", "D14", "D28"].indexOf(r.visit); });
+  const design = { ...fr.design, q: 2, Z };
+  const refs = readCsv("slope.csv");
+  const Y = new Float64Array(refs.length * n);
+  refs.forEach((r, k) => Y.set(fr.Y.subarray(fr.features.indexOf(r.feature) * n, (fr.features.indexOf(r.feature) + 1) * n), k * n));
+  const L = new Float64Array(2 * p);
+  L[4] = 1; L[p + 5] = 1;
+  const fit = fitBatch(design, Y, { ddf: "kenward-roger", contrasts: { rows: 2, L } });
+  it("se to 1e-5, df and F to 1e-4 at lme4's optimum (theta to ~1e-6; one fit with a zero slope variance)", () => {
+    refs.forEach((r, k) => {
+      expect(fit.logLik[k] * -2).toBeCloseTo(Number(r.reml), 6);
+      for (const [c, j] of [["D14", 4], ["D28", 5]] as const) {
+        expect(rel(fit.seKr[k * p + j], Number(r[`se_kr_${c}`]))).toBeLessThan(1e-5);
+        expect(rel(fit.dfKr[k * p + j], Number(r[`df_kr_${c}`]))).toBeLessThan(1e-4);
+      }
+      expect(rel(fit.fKr[k], Number(r.F_kr))).toBeLessThan(1e-4);
+      expect(rel(fit.ddfKr[k], Number(r.ddf_kr))).toBeLessThan(1e-4);
+    });
   });
 });

@@ -69,13 +69,16 @@ function failureText(fit: BatchFit, k: number): string {
   return reasonText(fit.reason[k]) || "the REML criterion could not be evaluated";
 }
 
-/** One feature's row from the k-th fit of a batch; `note` leads its error column (e.g. SLOPE_ON_PSEUDOBULK). */
-export function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, randomSlope: boolean, note: string): MixedRow {
+/** One feature's row from the k-th fit of a batch; `note` leads its error column (e.g. SLOPE_ON_PSEUDOBULK).
+ * kr: df_DiD and p_DiD_satterthwaite are Kenward-Roger's (its df, and t from its adjusted se), as lmerTest's
+ * summary(m, ddf = "Kenward-Roger"); se_DiD, p_DiD and the interval stay the unadjusted Wald ones. */
+export function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, randomSlope: boolean, note: string, kr = false): MixedRow {
   if (fit.status[k] !== FIT_STATUS.ok) return nanRow(feature, nUnits, failureText(fit, k), randomSlope);
   const { p, q } = fit;
   const beta = fit.beta[k * p + DID_INDEX];
   const se = fit.se[k * p + DID_INDEX];
-  const df = fit.df[k * p + DID_INDEX];
+  const df = kr ? fit.dfKr[k * p + DID_INDEX] : fit.df[k * p + DID_INDEX];
+  const tSmall = kr ? beta / fit.seKr[k * p + DID_INDEX] : beta / se;
   const varInt = fit.covRe[k * q * q];
   const varRes = fit.scale[k];
   const z = beta / se;
@@ -93,7 +96,7 @@ export function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: nu
     n_units: nUnits,
     converged: fit.converged[k] === 1,
     df_DiD: df,
-    p_DiD_satterthwaite: Number.isFinite(df) ? tTwoSided(z, df) : NaN,
+    p_DiD_satterthwaite: Number.isFinite(df) ? tTwoSided(tSmall, df) : NaN,
     logLik: fit.logLik[k],
     singular: fit.singular[k] === 1,
     error: [note, reasonText(fit.reason[k])].filter((s) => s !== "").join("; "), // why not converged, or why no df
