@@ -143,10 +143,10 @@ function qqSvg(list) {
   const colors = { wald_z: "#d62728", satterthwaite: "#1f77b4", kenward_roger: "#2ca02c" };
   const N = FEATURES, top = Math.log10(N) + 0.5;
   const sx = (x) => pad + (x / top) * (W - pad - 10), sy = (y) => H - pad - (Math.min(y, top) / top) * (H - pad - 20);
-  // plotted order statistics: the first 1000, then log-spaced
+  // plotted order statistics: the first 100, then log-spaced
   const idx = [];
-  for (let i = 1; i <= Math.min(1000, N); i++) idx.push(i);
-  for (let x = Math.log(1000); x < Math.log(N); x += 0.05) idx.push(Math.round(Math.exp(x)));
+  for (let i = 1; i <= Math.min(100, N); i++) idx.push(i);
+  for (let x = Math.log(100); x < Math.log(N); x += 0.03) idx.push(Math.round(Math.exp(x)));
   // pointwise 95% band of U_(i) ~ Beta(i, N - i + 1): simulated (exponential spacings) for i <= 1000, normal beyond
   const R = 400, K = Math.min(1000, N), sims = Array.from({ length: K }, () => new Float64Array(R));
   const un = mulberry32(7), dn = normals(8);
@@ -256,7 +256,7 @@ ${table(1)}
 
 **Which p-value to use**: \`p_DiD_satterthwaite\` with \`--ddf kenward-roger\` (Kenward-Roger) is the p-value
 this calibration supports best for small trials; the default Satterthwaite is as good at ICC 0.5 and above
-and more liberal at low ICC. At low ICC with fewer than about 20 participants expect both to be somewhat
+and more liberal at low ICC. At low ICC with 20 participants or fewer expect both to be somewhat
 liberal (0.05 nominal, up to the rates above). The Wald z \`p_DiD\` is liberal in ${off("wald_z", 0).length} of ${results.length}
 settings here, still ${results.filter((r) => r.n === 40).map((r) => r.rates.wald_z[0]).reduce((a, b) => Math.min(a, b)).toFixed(3)} to ${results.filter((r) => r.n === 40).map((r) => r.rates.wald_z[0]).reduce((a, b) => Math.max(a, b)).toFixed(3)} with 40
 participants: do not use it for inference in trials of this size.

@@ -84,6 +84,7 @@ export function mixedOptions(options: ScanOptions): MixedOptions {
     standardize: opts.standardize,
     randomSlope: opts.randomSlope,
     covariates: opts.covariates,
+    ddf: opts.ddf,
   };
 }
 

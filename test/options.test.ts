@@ -39,7 +39,9 @@ describe("checkOptions", () => {
       useBootstrap: false,
       nBoot: 999,
       seed: 42,
+      ddf: "satterthwaite",
     });
+    expect(() => checkOptions({ visits: V, ddf: "kenwood" as "kenward-roger" })).toThrow(/satterthwaite, kenward-roger/);
     expect("celltype" in o || "features" in o || "layer" in o || "threads" in o).toBe(false); // no default: absent
     expect(o.covariates).not.toBe(DEFAULTS.covariates); // a copy: the caller may extend it
   });

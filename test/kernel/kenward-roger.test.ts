@@ -176,3 +176,18 @@ describe("Kenward-Roger with a random slope (q = 2) against pbkrtest (ref_slope.
     });
   });
 });
+
+describe("the library and the command line pass ddf through", () => {
+  it("didTableMixed(path, { ddf: 'kenward-roger' }) on the all2 frame as a long table gives pbkrtest's df", async () => {
+    const { didTableMixed } = await import("../../src/api.js");
+    const refs = readCsv("all2.contrasts.csv");
+    const features = refs.map((r) => r.feature);
+    const kr = didTableMixed(dir + "all2.frame.csv", { visits: ["D0", "D14"], features, ddf: "kenward-roger" });
+    const sat = didTableMixed(dir + "all2.frame.csv", { visits: ["D0", "D14"], features });
+    for (const r of refs) {
+      const a = kr.rows.find((x) => x.feature === r.feature)!;
+      expect(rel(a.df_DiD, Number(r.df_kr_pbkrtest))).toBeLessThan(1e-4);
+      expect(rel(sat.rows.find((x) => x.feature === r.feature)!.df_DiD, Number(r.df_satterthwaite))).toBeLessThan(1e-5);
+    }
+  });
+});
