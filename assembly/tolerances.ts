@@ -110,3 +110,11 @@ export const RIDGE_RTOL: f64 = 1e-2;
 export const SNAP_RTOL: f64 = 0.1;
 /** Newton, once converged: at most this many last full (then chord) steps to resolve theta. */
 export const NEWTON_FINAL_STEPS: i32 = 4;
+
+// ---- Kenward-Roger (assembly/batch/kenward-roger.ts): pbkrtest's own thresholds, kept so its df are reproduced ----
+/** pbkrtest: V0 = 1 + c1 B is taken as 0 below this. */
+export const KR_V0_ZERO: f64 = 1e-10;
+/** pbkrtest's .divZero: x / y is 1 when both are below this. */
+export const KR_DIV_ZERO: f64 = 1e-14;
+/** pbkrtest: the F scaling is 1 when the denominator df is within this of 2. */
+export const KR_DF_NEAR_2: f64 = 1e-2;

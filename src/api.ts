@@ -94,6 +94,7 @@ export function mixedOptions(options: ScanOptions): MixedOptions {
     standardize: opts.standardize,
     randomSlope: opts.randomSlope,
     covariates: opts.covariates,
+    ddf: opts.ddf,
   };
 }
 

@@ -82,6 +82,9 @@ export const SCAN_OPTIONS = {
   sep: { flag: "sep", kind: "choice", values: ["auto", ",", ";", "tab"], doc: "a table's separator (auto: found from the header)" },
   /** A table's decimal mark: '.', ',' or auto (',' in semicolon-separated tables, as write.csv2 writes them; '.' is always read). @default "auto" */
   decimal: { flag: "decimal", kind: "choice", values: ["auto", ".", ","], doc: "a table's decimal mark (auto: ',' when ';'-separated)" },
+  /** Denominator df of the small-sample t (df_DiD, p_DiD_satterthwaite): lmerTest's Satterthwaite, or
+   * Kenward-Roger (pbkrtest's; also at boundary fits, where it keeps the within-participant df). @default "satterthwaite" */
+  ddf: { flag: "ddf", kind: "choice", values: ["satterthwaite", "kenward-roger"], doc: "df of the small-sample t: satterthwaite or kenward-roger", modes: ["mixed"] },
   /** Worker threads, 1 to 4 per core. @default every core (CLI, trialmix/parallel); 1 (didTableMixed) */
   threads: { flag: "threads", kind: "int", meta: "N", min: 1, doc: `worker threads, 1 to ${THREADS_PER_CORE} per core`, defaultText: "all cores" },
 } as const satisfies Record<string, OptionSpec>;

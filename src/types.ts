@@ -38,7 +38,12 @@ export interface BatchDesign {
 }
 
 /** reml (default true) and covariance (default "unstructured"): declared with their defaults in src/options.ts. */
-export type KernelOptions = KernelOptionValues;
+export type KernelOptions = KernelOptionValues & {
+  /** "kenward-roger": the fit's seKr/dfKr (and fKr/ddfKr for `contrasts`) are computed; NaN otherwise. */
+  ddf?: "satterthwaite" | "kenward-roger";
+  /** The Kenward-Roger joint test's contrasts: `rows` x p, row-major (needs ddf "kenward-roger"). */
+  contrasts?: { rows: number; L: Float64Array };
+};
 
 /** How a fit got where it is (after MixedModels.jl's OptSummary), with the tolerances it used. */
 export interface OptSummary {

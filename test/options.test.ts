@@ -42,7 +42,9 @@ describe("checkOptions", () => {
       seed: 42,
       sep: "auto",
       decimal: "auto",
+      ddf: "satterthwaite",
     });
+    expect(() => checkOptions({ visits: V, ddf: "kenwood" as "kenward-roger" })).toThrow(/satterthwaite, kenward-roger/);
     expect("celltype" in o || "celltypes" in o || "features" in o || "layer" in o || "threads" in o).toBe(false); // no default: absent
     expect(o.covariates).not.toBe(DEFAULTS.covariates); // a copy: the caller may extend it
   });

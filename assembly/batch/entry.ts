@@ -11,6 +11,7 @@ import { setOutputs, failAll } from "./outputs";
 import { setupSatterthwaite } from "./satterthwaite";
 import { setupRanef } from "./ranef";
 import { setupFeature, fitFeature } from "./feature";
+import { setupKenwardRoger, krNone } from "./kenward-roger";
 
 /** The batch's workspace and the design's statistics (the arena is reset by the host before each batch). */
 function setupBatch(n: i32, p: i32, q: i32, G: i32, X: usize, Z: usize, grp: usize, reml: bool, diag: bool): void {
@@ -38,7 +39,8 @@ export function fitBatch(h: usize): i32 {
   const reml = slot(h, Field.REML) != 0;
   setOutputs(h);
   setupBatch(n, p, q, G, addr(h, Field.X), addr(h, Field.Z), addr(h, Field.GROUPS), reml, slot(h, Field.DIAG) != 0);
-  if (!fullRank()) { failAll(m); return 2; }
+  setupKenwardRoger(h, addr(h, Field.X), addr(h, Field.GROUPS));
+  if (!fullRank()) { failAll(m); for (let f = 0; f < m; f++) krNone(f); return 2; }
   const Yp = addr(h, Field.Y);
   for (let f = 0; f < m; f++) fitFeature(f, Yp + (<usize>f * <usize>n << 3), reml);
   return 0;

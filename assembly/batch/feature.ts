@@ -6,6 +6,8 @@ import { optimQ1, optimGeneral, lastConverged, lastReason } from "../optim/index
 import { prepareFeature, searchSucceeded, stopStatus, stopReason, stopIters } from "./checks";
 import { fail, writeFit, writeOutcome, dfOut, noDf } from "./outputs";
 import { satterthwaite } from "./satterthwaite";
+import { kenwardRoger, krNone, krWanted } from "./kenward-roger";
+import { betaOut, scaleOf } from "./outputs";
 
 let theta: usize = 0;
 export function setupFeature(): void { theta = allocF64(R.nth); }
@@ -26,9 +28,11 @@ function search(): bool {
 
 /** Fit feature f (response y): its estimates and df, or its status and reason. */
 export function fitFeature(f: i32, y: usize, reml: bool): void {
-  if (!prepareFeature(y, theta) || !search()) { fail(f, stopStatus, stopReason, stopIters); return; }
+  if (!prepareFeature(y, theta) || !search()) { fail(f, stopStatus, stopReason, stopIters); krNone(f); return; }
   writeFit(f, theta, crit, reml);
   if (!reml) noDf(f);
   else if (!satterthwaite(theta, dfOut(f)) && reason == Reason.NONE) reason = Reason.DF_UNAVAILABLE;
+  if (!reml || !krWanted()) krNone(f);
+  else if (!kenwardRoger(f, theta, scaleOf(f), betaOut(f)) && reason == Reason.NONE) reason = Reason.KR_UNAVAILABLE;
   writeOutcome(f, Status.OK, reason, conv, iters);
 }

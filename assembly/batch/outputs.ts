@@ -24,6 +24,10 @@ export function setOutputs(h: usize): void {
   oVcov = addr(h, Field.VCOV); oRanef = addr(h, Field.RANEF); oCondVar = addr(h, Field.COND_VAR); oObj = addr(h, Field.OBJECTIVE);
 }
 
+/** Feature f's estimates (p values, y's scale) and residual variance, once writeFit has run. */
+export function betaOut(f: i32): usize { return oBeta + (<usize>(f * R.p) << 3); }
+export function scaleOf(f: i32): f64 { return ld(oScale, f); }
+
 /** Where feature f's Satterthwaite df go (p values). */
 export function dfOut(f: i32): usize { return oDf + (<usize>(f * R.p) << 3); }
 

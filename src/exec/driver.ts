@@ -2,11 +2,10 @@
 // Web Workers), each block's rows made as its fit comes back, progress after each block. Every feature's
 // fit is independent of the others (no warm starts), so every fitter gives the same table.
 import { localFitter, type BlockFitter, type SyncFitter, type BlockResult } from "./fitter.js";
-import { prepareScan, blockSize, blockResponses, finishBlock, finishScan, type PreparedScan } from "./scan.js";
+import { prepareScan, blockSize, blockResponses, finishBlock, finishScan, kernelOptions, type PreparedScan } from "./scan.js";
 import type { MixedOptions } from "../models/mixed/design.js";
 import type { MixedTable } from "../models/mixed/rows.js";
 import type { AnalysisFrame } from "../types.js";
-import { DEFAULTS } from "../options.js";
 
 export type Progress = (done: number, total: number) => void;
 
@@ -31,7 +30,7 @@ export function runScan(scan: PreparedScan, fitter: SyncFitter, onProgress?: Pro
 export function runScan(scan: PreparedScan, fitter: BlockFitter, onProgress?: Progress): Maybe<MixedTable>;
 export function runScan(scan: PreparedScan, fitter: BlockFitter, onProgress?: Progress): Maybe<MixedTable> {
   const { design } = scan.md;
-  const opts = { reml: scan.opts.reml ?? DEFAULTS.reml };
+  const opts = kernelOptions(scan.opts);
   const total = scan.frame.features.length;
   let done = total - scan.blocks.reduce((s, b) => s + b.features.length, 0);
   const most = scan.blocks.reduce((s, b) => Math.max(s, b.features.length), 0) * design.n;

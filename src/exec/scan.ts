@@ -5,8 +5,8 @@ import { applyFdr } from "../stats/fdr.js";
 import { zScoreInto, unusableReason, zParams } from "../stats/standardize.js";
 import { FEATURE_BLOCK, MIXED_MIN_SD } from "../output/columns.js";
 import { FIT_STATUS } from "../types.js";
-import type { AnalysisFrame, BatchDesign, BatchFit } from "../types.js";
-import { mixedDesign, completeCovariateRows, subsetDesign, type MixedDesign, type MixedOptions } from "../models/mixed/design.js";
+import type { AnalysisFrame, BatchDesign, BatchFit, KernelOptions } from "../types.js";
+import { DID_INDEX, mixedDesign, completeCovariateRows, subsetDesign, type MixedDesign, type MixedOptions } from "../models/mixed/design.js";
 import { nanRow, rowFromFit, SLOPE_ON_PSEUDOBULK, type MixedRow, type MixedTable } from "../models/mixed/rows.js";
 import { DEFAULTS } from "../options.js";
 import { TrialmixInputError } from "../errors.js";
@@ -92,6 +92,11 @@ function failedRows(feature: string, md: MixedDesign, opts: MixedOptions, error:
   return md.contrasts ? nanVisitRows(feature, md.nUnits, md.contrasts, opts.visits[0], error) : nanRow(feature, md.nUnits, error, slope);
 }
 
+/** What the kernel needs of the scan's options: REML and the small-sample df. */
+export function kernelOptions(opts: MixedOptions): KernelOptions {
+  return { reml: opts.reml ?? DEFAULTS.reml, ddf: opts.ddf ?? DEFAULTS.ddf };
+}
+
 /** Fit a feature with missing values on its complete rows (its own design, on this thread). */
 function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fit: BatchFit | null; error: string; design?: BatchDesign; y?: Float64Array } {
   const keep = Array.from(y, (v) => Number.isFinite(v));
@@ -99,7 +104,7 @@ function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fi
   if (d.G < 2) return { fit: null, error: `only ${d.G} participant(s) with finite values; need at least 2` };
   const yy = y.filter((v) => Number.isFinite(v));
   try {
-    return { fit: fitBatch(d, yy, { reml: opts.reml ?? DEFAULTS.reml }), error: "", design: d, y: yy };
+    return { fit: fitBatch(d, yy, kernelOptions(opts)), error: "", design: d, y: yy };
   } catch (e) {
     return { fit: null, error: (e as Error).message };
   }
@@ -121,6 +126,7 @@ function tryFit(d: BatchDesign, Y: Float64Array, reml: boolean): BatchFit | null
 function finishVisitBlock(scan: PreparedScan, features: number[], fit: BatchFit): void {
   const { frame, md, rows, note, opts } = scan;
   const c = md.contrasts!;
+  const kr = (opts.ddf ?? DEFAULTS.ddf) === "kenward-roger";
   const Y = blockResponses(scan, features);
   const n = md.design.n;
   const nullDesign = keepColumns(md.design, c.nullColumns);
@@ -128,7 +134,7 @@ function finishVisitBlock(scan: PreparedScan, features: number[], fit: BatchFit)
   features.forEach((f, k) => {
     const name = frame.features[f];
     if (fit.status[k] !== FIT_STATUS.nonFinite) {
-      rows[f] = visitRows({ reml: fit, mlFull, mlNull, k, design: md.design, y: Y.subarray(k * n, (k + 1) * n) }, name, md.nUnits, c, opts.visits[0], note);
+      rows[f] = visitRows({ reml: fit, mlFull, mlNull, k, design: md.design, y: Y.subarray(k * n, (k + 1) * n) }, name, md.nUnits, c, opts.visits[0], note, kr);
       return;
     }
     const one = fitComplete(md, Y.slice(k * n, (k + 1) * n), opts);
@@ -138,7 +144,7 @@ function finishVisitBlock(scan: PreparedScan, features: number[], fit: BatchFit)
     }
     const d = one.design!, y = one.y!;
     const full = tryFit(d, y, false), nul = tryFit(keepColumns(d, c.nullColumns), y, false);
-    rows[f] = visitRows({ reml: one.fit, mlFull: full, mlNull: nul, k: 0, design: d, y }, name, md.nUnits, c, opts.visits[0], note);
+    rows[f] = visitRows({ reml: one.fit, mlFull: full, mlNull: nul, k: 0, design: d, y }, name, md.nUnits, c, opts.visits[0], note, kr);
   });
 }
 
@@ -146,6 +152,7 @@ function finishVisitBlock(scan: PreparedScan, features: number[], fit: BatchFit)
 export function finishBlock(scan: PreparedScan, features: number[], result: { fit: BatchFit } | { error: string }): void {
   const { frame, md, rows, note, opts } = scan;
   const slope = opts.randomSlope ?? DEFAULTS.randomSlope;
+  const kr = (opts.ddf ?? DEFAULTS.ddf) === "kenward-roger";
   if ("error" in result) {
     // a design that cannot be fitted at all (e.g. one arm only): every row says why, none crashes
     for (const f of features) rows[f] = failedRows(frame.features[f], md, opts, result.error, slope);
@@ -156,8 +163,8 @@ export function finishBlock(scan: PreparedScan, features: number[], result: { fi
   features.forEach((f, k) => {
     if (fit.status[k] === FIT_STATUS.nonFinite) {
       const one = fitComplete(md, blockResponses(scan, [f]), opts);
-      rows[f] = one.fit ? rowFromFit(one.fit, 0, frame.features[f], md.nUnits, slope, note) : nanRow(frame.features[f], md.nUnits, one.error, slope);
-    } else rows[f] = rowFromFit(fit, k, frame.features[f], md.nUnits, slope, note);
+      rows[f] = one.fit ? rowFromFit(one.fit, 0, frame.features[f], md.nUnits, slope, note, DID_INDEX, kr) : nanRow(frame.features[f], md.nUnits, one.error, slope);
+    } else rows[f] = rowFromFit(fit, k, frame.features[f], md.nUnits, slope, note, DID_INDEX, kr);
   });
 }
 

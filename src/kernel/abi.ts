@@ -8,12 +8,16 @@
  * it (src/kernel/batch.ts, from its output table) and passes its address to fitBatch.
  */
 export const enum Field {
-  // dimensions and options
-  N, P, Q, G, M, REML, DIAG,
-  // inputs: X (n x p) and Z (n x q) row-major f64, groups (n i32 in 0..G-1), Y (m x n feature-major f64)
-  X, Z, GROUPS, Y,
+  // dimensions and options (KR = 1: Kenward-Roger wanted; L_ROWS: rows of L, 0 = no joint test)
+  N, P, Q, G, M, REML, DIAG, KR, L_ROWS,
+  // inputs: X (n x p) and Z (n x q) row-major f64, groups (n i32 in 0..G-1), Y (m x n feature-major f64),
+  // L (L_ROWS x p row-major f64: the Kenward-Roger joint test's contrasts, 0 when none)
+  X, Z, GROUPS, Y, L,
   // outputs (feature-major)
   BETA, SE, DF, COV_RE, SCALE, LOG_LIK, THETA, CONVERGED, SINGULAR, ITERATIONS, STATUS, REASON, GRADIENT,
+  // Kenward-Roger (assembly/batch/kenward-roger.ts; NaN unless KR): adjusted se and df per coefficient, the
+  // joint test's scaled F and denominator df per feature
+  SE_KR, DF_KR, F_KR, DDF_KR,
   // optional outputs (fitLmm's)
   VCOV, RANEF, COND_VAR, OBJECTIVE,
   /** The header's length in slots. */
@@ -48,4 +52,6 @@ export const enum Reason {
   DF_UNAVAILABLE = 6,
   /** The criterion could not be evaluated (X'V^-1X not positive definite at the optimum). */
   EVAL_FAILED = 7,
+  /** Kenward-Roger statistics unavailable: X'V^-1X (or L Phi L') is not positive definite at the estimate. */
+  KR_UNAVAILABLE = 8,
 }

@@ -26,7 +26,7 @@ function checkBatch(design: BatchDesign, Y: Float64Array): number {
 
 /** Addresses of the batch's header, inputs and outputs (out[i]: OUTPUT_ROWS[i]'s, 0 when not wanted, of
  * len[i] elements for an unstructured covariance). */
-interface Layout { header: number; pX: number; pZ: number; pG: number; pY: number; out: number[]; len: number[] }
+interface Layout { header: number; pX: number; pZ: number; pG: number; pY: number; out: number[]; len: number[]; pL: number }
 
 /**
  * The kernel's memory for one batch, laid out the same way every time after a reset (the arena is a bump
@@ -35,7 +35,7 @@ interface Layout { header: number; pX: number; pZ: number; pG: number; pY: numbe
  * diagonal covariance's q too): so a responseBuffer() view sits exactly where fitBatchFull will read the
  * responses, and the memory it may need to grow is grown when the view is made, not under it.
  */
-function layout(k: KernelExports, design: BatchDesign, m: number, extras: boolean): Layout {
+function layout(k: KernelExports, design: BatchDesign, m: number, extras: boolean, lRows = 0): Layout {
   const { n, p, q, G } = design;
   const most: Dims = { m, p, q, G, nth: (q * (q + 1)) / 2 };
   let end = 0;
@@ -44,18 +44,29 @@ function layout(k: KernelExports, design: BatchDesign, m: number, extras: boolea
   const pX = place(n * p, 8), pZ = place(n * q, 8), pG = place(n, 4), pY = place(m * n, 8);
   const len = OUTPUT_ROWS.map((o) => outputLength(o, most));
   const out = OUTPUT_ROWS.map((o, i) => (extras || !o.optional ? place(len[i], o.size) : -1));
+  const pL = place(lRows * p, 8); // after everything else: the responses' place does not depend on it
   k.reset();
   const base = k.alloc(end);
-  return { header: base + header, pX: base + pX, pZ: base + pZ, pG: base + pG, pY: base + pY, out: out.map((a) => (a < 0 ? 0 : base + a)), len };
+  return { header: base + header, pX: base + pX, pZ: base + pZ, pG: base + pG, pY: base + pY, out: out.map((a) => (a < 0 ? 0 : base + a)), len, pL: base + pL };
 }
 
 /** The header's slots: dimensions, options, inputs' and outputs' addresses (0: an output not wanted). */
-function writeHeader(buf: ArrayBufferLike, L: Layout, design: BatchDesign, m: number, reml: boolean, diag: boolean): void {
+function writeHeader(buf: ArrayBufferLike, L: Layout, design: BatchDesign, m: number, reml: boolean, diag: boolean, kr: boolean, lRows: number): void {
   const h = new Uint32Array(buf, L.header, Field.COUNT);
   h[Field.N] = design.n; h[Field.P] = design.p; h[Field.Q] = design.q; h[Field.G] = design.G; h[Field.M] = m;
   h[Field.REML] = reml ? 1 : 0; h[Field.DIAG] = diag ? 1 : 0;
   h[Field.X] = L.pX; h[Field.Z] = L.pZ; h[Field.GROUPS] = L.pG; h[Field.Y] = L.pY;
   for (let i = 0; i < OUTPUT_ROWS.length; i++) h[OUTPUT_ROWS[i].field] = L.out[i];
+  h[Field.KR] = kr ? 1 : 0; h[Field.L_ROWS] = lRows; h[Field.L] = lRows > 0 ? L.pL : 0;
+}
+
+/** The Kenward-Roger joint test's contrasts: rows x p finite values, or none. */
+function checkContrasts(c: KernelOptions["contrasts"], p: number): number {
+  if (!c) return 0;
+  if (!(Number.isInteger(c.rows) && c.rows >= 1 && c.rows <= p)) throw new TrialmixInputError(`contrasts: ${c.rows} rows; expected 1 to p = ${p}`);
+  if (c.L.length !== c.rows * p) throw new TrialmixInputError(`contrasts: L has ${c.L.length} values, expected rows*p = ${c.rows * p}`);
+  if (!c.L.every(Number.isFinite)) throw new TrialmixInputError("contrasts: L has non-finite values");
+  return c.rows;
 }
 
 /** Fit m responses sharing one design; returns the batch fit (and the optional outputs when asked). */
@@ -66,7 +77,9 @@ export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelO
   const reml = opts.reml ?? KERNEL_DEFAULTS.reml;
   const diag = (opts.covariance ?? KERNEL_DEFAULTS.covariance) === "diagonal";
   const dims: Dims = { m, p, q, G, nth: diag ? q : (q * (q + 1)) / 2 };
-  const L = layout(k, design, m, extras);
+  const kr = (opts.ddf ?? KERNEL_DEFAULTS.ddf) === "kenward-roger";
+  const lRows = kr ? checkContrasts(opts.contrasts, p) : 0;
+  const L = layout(k, design, m, extras, lRows);
   // views after all allocations (memory may have grown)
   const buf = k.memory.buffer;
   new Float64Array(buf, L.pX, n * p).set(design.X);
@@ -74,7 +87,8 @@ export function fitBatchFull(design: BatchDesign, Y: Float64Array, opts: KernelO
   new Int32Array(buf, L.pG, n).set(design.groups);
   // responses already in place (responseBuffer) are not copied
   if (!(Y.buffer === buf && Y.byteOffset === L.pY)) new Float64Array(buf, L.pY, m * n).set(Y);
-  writeHeader(buf, L, design, m, reml, diag);
+  if (lRows > 0) new Float64Array(buf, L.pL, lRows * p).set(opts.contrasts!.L);
+  writeHeader(buf, L, design, m, reml, diag, kr, lRows);
   k.fitBatch(L.header);
   const out = k.memory.buffer; // (grown inside the kernel, maybe)
   // filled from the table (KernelFit's arrays are typed from the same table)

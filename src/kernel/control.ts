@@ -11,7 +11,7 @@ export const MAX_RANDOM_EFFECTS = 8;
 
 /** The kernel's option defaults (lme4's: REML, an unstructured random-effect covariance); src/options.ts
  * declares the options and composes its DEFAULTS from these. */
-export const KERNEL_DEFAULTS = { reml: true, covariance: "unstructured" } as const;
+export const KERNEL_DEFAULTS = { reml: true, covariance: "unstructured", ddf: "satterthwaite" } as const;
 
 const read = new WeakMap<KernelExports, Readonly<Record<string, number>>>();
 

@@ -26,6 +26,12 @@ export const OUTPUTS = {
   status: { field: Field.STATUS, elem: "i32", per: [] }, // FIT_STATUS
   reason: { field: Field.REASON, elem: "i32", per: [] }, // reasonText(code)
   gradient: { field: Field.GRADIENT, elem: "f64", per: ["nth"] }, // the criterion's, in theta
+  // Kenward-Roger (NaN unless the batch asks for it: KernelOptions.ddf): pbkrtest's adjusted se and df per
+  // coefficient, and the joint test of KernelOptions.contrasts (scaled F, denominator df)
+  seKr: { field: Field.SE_KR, elem: "f64", per: ["p"] },
+  dfKr: { field: Field.DF_KR, elem: "f64", per: ["p"] },
+  fKr: { field: Field.F_KR, elem: "f64", per: [] },
+  ddfKr: { field: Field.DDF_KR, elem: "f64", per: [] },
   // fitLmm's
   vcov: { field: Field.VCOV, elem: "f64", per: ["p", "p"], optional: true },
   ranef: { field: Field.RANEF, elem: "f64", per: ["G", "q"], optional: true },

@@ -18,6 +18,7 @@ const REASON_TEXT: Record<Reason, string> = {
   [Reason.NO_MAXIMUM]: "no REML optimum: the criterion falls without bound as the random-effect variances grow (the feature is fitted exactly by the design and each participant's own random effects)",
   [Reason.DF_UNAVAILABLE]: "Satterthwaite df unavailable: the REML deviance's Hessian in the variance parameters is not positive definite at the estimate",
   [Reason.EVAL_FAILED]: "the REML criterion could not be evaluated at the estimate (X'V^-1X not positive definite)",
+  [Reason.KR_UNAVAILABLE]: "Kenward-Roger statistics unavailable: X'V^-1X or the contrasts' L Phi L' is not positive definite at the estimate",
 };
 
 /** What each reason code of BatchFit.reason means. */

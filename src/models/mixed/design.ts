@@ -14,6 +14,7 @@ export interface MixedOptions {
   randomSlope?: boolean; // (1 + post | participant)
   covariates?: string[]; // names of frame.covariates
   reml?: boolean; // default true
+  ddf?: "satterthwaite" | "kenward-roger"; // df of the small-sample t; default satterthwaite
 }
 
 /** Index of the DiD coefficient (treat:post) in the fixed-effect columns built below. */

@@ -83,13 +83,16 @@ export function failureText(fit: BatchFit, k: number): string {
 /**
  * One feature's row from the k-th fit of a batch; `note` leads its error column (e.g. SLOPE_ON_PSEUDOBULK);
  * `did` is the DiD coefficient's index (a follow-up's arm:visit with more than two visits).
+ * kr: df_DiD and p_DiD_satterthwaite are Kenward-Roger's (its df, and t from its adjusted se), as lmerTest's
+ * summary(m, ddf = "Kenward-Roger"); se_DiD, p_DiD and the interval stay the unadjusted Wald ones.
  */
-export function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, randomSlope: boolean, note: string, did = DID_INDEX): MixedRow {
+export function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: number, randomSlope: boolean, note: string, did = DID_INDEX, kr = false): MixedRow {
   if (fit.status[k] !== FIT_STATUS.ok) return nanRow(feature, nUnits, failureText(fit, k), randomSlope);
   const { p, q } = fit;
   const beta = fit.beta[k * p + did];
   const se = fit.se[k * p + did];
-  const df = fit.df[k * p + did];
+  const df = kr ? fit.dfKr[k * p + did] : fit.df[k * p + did];
+  const tSmall = kr ? beta / fit.seKr[k * p + did] : beta / se;
   const varInt = fit.covRe[k * q * q];
   const varRes = fit.scale[k];
   const z = beta / se;
@@ -107,7 +110,7 @@ export function rowFromFit(fit: BatchFit, k: number, feature: string, nUnits: nu
     n_units: nUnits,
     converged: fit.converged[k] === 1,
     df_DiD: df,
-    p_DiD_satterthwaite: Number.isFinite(df) ? tTwoSided(z, df) : NaN,
+    p_DiD_satterthwaite: Number.isFinite(df) ? tTwoSided(tSmall, df) : NaN,
     logLik: fit.logLik[k],
     singular: fit.singular[k] === 1,
     error: [note, reasonText(fit.reason[k])].filter((s) => s !== "").join("; "), // why not converged, or why no df

@@ -44,12 +44,12 @@ function jointTests(f: VisitFits, c: VisitContrasts): { joint: Joint; errors: st
 }
 
 /** A feature's rows: one per follow-up in order, the joint tests repeated on each. */
-export function visitRows(f: VisitFits, feature: string, nUnits: number, c: VisitContrasts, baseline: string, note: string): MixedRow[] {
+export function visitRows(f: VisitFits, feature: string, nUnits: number, c: VisitContrasts, baseline: string, note: string, kr = false): MixedRow[] {
   if (f.reml.status[f.k] !== FIT_STATUS.ok) return nanVisitRows(feature, nUnits, c, baseline, failureText(f.reml, f.k));
   const { joint, errors } = jointTests(f, c);
   return c.labels.map((v, j) => {
     const contrast = contrastLabel(v, baseline);
-    const row = rowFromFit(f.reml, f.k, feature, nUnits, false, note, Math.max(c.index[j], 0));
+    const row = rowFromFit(f.reml, f.k, feature, nUnits, false, note, Math.max(c.index[j], 0), kr);
     if (c.index[j] < 0) Object.assign(row, { beta_DiD: NaN, se_DiD: NaN, p_DiD: NaN, ci_lower: NaN, ci_upper: NaN, df_DiD: NaN, p_DiD_satterthwaite: NaN });
     const error = [c.reason[j], row.error, ...errors].filter((s) => s !== "").join("; ");
     const { error: _e, ...rest } = row;
