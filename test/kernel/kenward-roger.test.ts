@@ -1,5 +1,5 @@
 // Kenward-Roger in the kernel against pbkrtest 0.5.2 (vcovAdj, Lb_ddf, KRmodcomp) on the issue-15 frames
-// (test/fixtures/kr: frames, references and the scripts that made them, ref_lmm3.R).
+// (test/fixtures/kr: frames and references, made by the scripts in test/fixtures/trial3).
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { fitBatch } from "../../src/kernel/batch.js";
