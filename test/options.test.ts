@@ -44,7 +44,7 @@ describe("checkOptions", () => {
       decimal: "auto",
       ddf: "satterthwaite",
     });
-    expect(() => checkOptions({ visits: V, ddf: "kenwood" as "kenward-roger" })).toThrow(/satterthwaite, kenward-roger/);
+    expect(() => checkOptions({ visits: V, ddf: "kenwood" as "kenward-roger" })).toThrow(/expects one of satterthwaite, 'kenward-roger', got 'kenwood'/);
     expect("celltype" in o || "celltypes" in o || "features" in o || "layer" in o || "threads" in o).toBe(false); // no default: absent
     expect(o.covariates).not.toBe(DEFAULTS.covariates); // a copy: the caller may extend it
   });
