@@ -30,7 +30,7 @@ export function runScan(scan: PreparedScan, fitter: SyncFitter, onProgress?: Pro
 export function runScan(scan: PreparedScan, fitter: BlockFitter, onProgress?: Progress): Maybe<MixedTable>;
 export function runScan(scan: PreparedScan, fitter: BlockFitter, onProgress?: Progress): Maybe<MixedTable> {
   const { design } = scan.md;
-  const opts = kernelOptions(scan.opts);
+  const opts = kernelOptions(scan.opts, scan.md);
   const total = scan.frame.features.length;
   let done = total - scan.blocks.reduce((s, b) => s + b.features.length, 0);
   const most = scan.blocks.reduce((s, b) => Math.max(s, b.features.length), 0) * design.n;

@@ -92,9 +92,19 @@ function failedRows(feature: string, md: MixedDesign, opts: MixedOptions, error:
   return md.contrasts ? nanVisitRows(feature, md.nUnits, md.contrasts, opts.visits[0], error) : nanRow(feature, md.nUnits, error, slope);
 }
 
-/** What the kernel needs of the scan's options: REML and the small-sample df. */
-export function kernelOptions(opts: MixedOptions): KernelOptions {
-  return { reml: opts.reml ?? DEFAULTS.reml, ddf: opts.ddf ?? DEFAULTS.ddf };
+/** What the kernel needs of the scan's options: REML and the small-sample df; with Kenward-Roger over more
+ * than two visits, the joint test's contrasts (one row per estimable arm x visit column). */
+export function kernelOptions(opts: MixedOptions, md?: MixedDesign): KernelOptions {
+  const ddf = opts.ddf ?? DEFAULTS.ddf;
+  const k: KernelOptions = { reml: opts.reml ?? DEFAULTS.reml, ddf };
+  const idx = md?.contrasts?.index.filter((i) => i >= 0) ?? [];
+  if (ddf === "kenward-roger" && idx.length > 0) {
+    const p = md!.design.p;
+    const L = new Float64Array(idx.length * p);
+    idx.forEach((col, r) => (L[r * p + col] = 1));
+    k.contrasts = { rows: idx.length, L };
+  }
+  return k;
 }
 
 /** Fit a feature with missing values on its complete rows (its own design, on this thread). */
@@ -104,7 +114,7 @@ function fitComplete(md: MixedDesign, y: Float64Array, opts: MixedOptions): { fi
   if (d.G < 2) return { fit: null, error: `only ${d.G} participant(s) with finite values; need at least 2` };
   const yy = y.filter((v) => Number.isFinite(v));
   try {
-    return { fit: fitBatch(d, yy, kernelOptions(opts)), error: "", design: d, y: yy };
+    return { fit: fitBatch(d, yy, kernelOptions(opts, md)), error: "", design: d, y: yy };
   } catch (e) {
     return { fit: null, error: (e as Error).message };
   }

@@ -88,6 +88,29 @@ describe("three visits against lme4 / lmerTest (trial3)", () => {
     });
   }
 
+  it("--ddf kenward-roger: each contrast's df and p, and the joint F with its ddf, as pbkrtest (all3_cov)", () => {
+    const t = didTableMixed(H5AD, { visits: ["D0", "D14", "D28"], features: FEATURES, covariates: ["age", "sex"], ddf: "kenward-roger" });
+    const byKey = new Map(t.rows.map((r) => [`${r.feature}|${r.contrast}`, r]));
+    const dev = { df: 0, p: 0, F: 0, ddf: 0 };
+    for (const c of readRef("trial3/refs/all3_cov.contrasts.csv")) {
+      const r = byKey.get(`${c.feature}|${c.contrast} vs D0`)!;
+      dev.df = Math.max(dev.df, rel(r.df_DiD, num(c, "df_kr_pbkrtest")));
+      dev.p = Math.max(dev.p, Math.abs(r.p_DiD_satterthwaite - num(c, "p_kr_pbkrtest")) / Math.max(num(c, "p_kr_pbkrtest"), 1e-300));
+    }
+    const byFeature = new Map(t.rows.map((r) => [r.feature, r]));
+    for (const f of readRef("trial3/refs/all3_cov.features.csv")) {
+      const r = byFeature.get(f.feature)!;
+      dev.F = Math.max(dev.F, rel(r.F_joint!, num(f, "F_kr_pbkrtest")));
+      dev.ddf = Math.max(dev.ddf, rel(r.ddf_joint!, num(f, "ddf_kr_pbkrtest")));
+      expect(r.p_joint).toBe(fUpper(r.F_joint!, 2, r.ddf_joint!));
+    }
+    console.log("all3_cov KR", JSON.stringify(dev));
+    expect(dev.df).toBeLessThan(1e-4);
+    expect(dev.ddf).toBeLessThan(1e-4);
+    expect(dev.F).toBeLessThan(1e-6);
+    expect(dev.p).toBeLessThan(1e-5);
+  });
+
   it("two visits through the same path give today's table: no contrast column, the same rows", () => {
     const two = didTableMixed(H5AD, { visits: ["D0", "D14"], features: FEATURES });
     expect(two.rows.every((r) => r.contrast === undefined && r.F_joint === undefined)).toBe(true);

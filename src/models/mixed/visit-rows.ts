@@ -25,16 +25,23 @@ export function nanVisitRows(feature: string, nUnits: number, c: VisitContrasts,
 }
 
 /** The joint F over the estimable interactions at the REML theta, and the LRT of the two ML fits. */
-function jointTests(f: VisitFits, c: VisitContrasts): { joint: Joint; errors: string[] } {
+function jointTests(f: VisitFits, c: VisitContrasts, kr: boolean): { joint: Joint; errors: string[] } {
   const { reml, k } = f;
   const idx = c.index.filter((i) => i >= 0);
   const joint = { ...JOINT_NAN };
   const errors: string[] = [];
-  const v = varparDerivs(f.design, f.y, Math.abs(reml.theta[k * reml.theta.length / reml.m]));
-  if (v && idx.length > 0) {
-    const t = jointF(v, idx);
-    Object.assign(joint, { F_joint: t.F, ddf_joint: t.ddf, p_joint: fUpper(t.F, t.numDf, t.ddf) });
-  } else errors.push("joint F unavailable: the deviance Hessian in (theta, sigma) is not positive definite");
+  if (kr) {
+    // Kenward-Roger's joint F (pbkrtest's KRmodcomp, scaled F and its ddf), from the kernel batch
+    const F = reml.fKr[k], ddf = reml.ddfKr[k];
+    if (Number.isFinite(F) && Number.isFinite(ddf) && idx.length > 0) Object.assign(joint, { F_joint: F, ddf_joint: ddf, p_joint: fUpper(F, idx.length, ddf) });
+    else errors.push("joint F unavailable: Kenward-Roger's adjusted covariance could not be formed");
+  } else {
+    const v = idx.length > 0 ? varparDerivs(f.design, f.y, Math.abs(reml.theta[k * reml.theta.length / reml.m])) : null;
+    if (v) {
+      const t = jointF(v, idx);
+      Object.assign(joint, { F_joint: t.F, ddf_joint: t.ddf, p_joint: fUpper(t.F, t.numDf, t.ddf) });
+    } else errors.push("joint F unavailable: the deviance Hessian in (theta, sigma) is not positive definite");
+  }
   const { mlFull: a, mlNull: b } = f;
   if (a && b && a.status[k] === FIT_STATUS.ok && b.status[k] === FIT_STATUS.ok && idx.length > 0) {
     const stat = 2 * (a.logLik[k] - b.logLik[k]);
@@ -46,7 +53,7 @@ function jointTests(f: VisitFits, c: VisitContrasts): { joint: Joint; errors: st
 /** A feature's rows: one per follow-up in order, the joint tests repeated on each. */
 export function visitRows(f: VisitFits, feature: string, nUnits: number, c: VisitContrasts, baseline: string, note: string, kr = false): MixedRow[] {
   if (f.reml.status[f.k] !== FIT_STATUS.ok) return nanVisitRows(feature, nUnits, c, baseline, failureText(f.reml, f.k));
-  const { joint, errors } = jointTests(f, c);
+  const { joint, errors } = jointTests(f, c, kr);
   return c.labels.map((v, j) => {
     const contrast = contrastLabel(v, baseline);
     const row = rowFromFit(f.reml, f.k, feature, nUnits, false, note, Math.max(c.index[j], 0), kr);
