@@ -2,6 +2,7 @@
 // the order and FDR of a table.
 import { applyFdr } from "../../stats/fdr.js";
 import { FIXED_COLUMNS, FIXED_BOOT_COLUMNS } from "../../output/columns.js";
+import { columnNames, shapeOfRows } from "../../output/schema.js";
 
 export { FIXED_COLUMNS, FIXED_BOOT_COLUMNS };
 
@@ -27,17 +28,15 @@ export type FixedRow = {
 };
 
 /**
- * Column order of a fixed table: from the options, or from the rows themselves (bootstrap
- * columns when a row has p_DiD_boot; celltype and FDR_DiD_stratified when rows carry a cell type).
+ * Column order of a fixed table without `error` (the seed's did_table): from the options, or from the rows
+ * themselves (bootstrap columns when a row has p_DiD_boot; celltype and FDR_DiD_stratified when rows carry a
+ * cell type). The order is the row schema's (src/output/schema.ts).
  */
 export function fixedColumns(
   arg: readonly FixedRow[] | { useBootstrap?: boolean; stratified?: boolean } = {},
 ): string[] {
-  const opts = isRows(arg)
-    ? { useBootstrap: arg.some((r) => r.p_DiD_boot !== undefined), stratified: arg.some((r) => r.celltype !== undefined) }
-    : arg;
-  const base: string[] = [...(opts.useBootstrap ? FIXED_BOOT_COLUMNS : FIXED_COLUMNS)];
-  return opts.stratified ? ["celltype", ...base, "FDR_DiD_stratified"] : base;
+  const shape = isRows(arg) ? shapeOfRows("fixed", arg) : { bootstrap: arg.useBootstrap, stratified: arg.stratified };
+  return columnNames("fixed", shape).filter((k) => k !== "error");
 }
 
 function isRows(arg: readonly FixedRow[] | object): arg is readonly FixedRow[] {
