@@ -142,14 +142,10 @@ export function shapeOfRows(mode: Mode, rows: readonly Row[], shape: TableShape 
   return { bootstrap: rows.some((r) => (r as { p_DiD_boot?: number }).p_DiD_boot !== undefined), stratified };
 }
 
-/**
- * A row's `error`: the row's own field, else the reason a fixed row carries hidden (rows made
- * before fixed rows had an `error` field), else "" (all is well).
- */
+/** A row's `error`, or "" (all is well) for a row without one. */
 export function errorOf(row: Row): string {
-  const r = row as { error?: unknown; reason?: unknown };
-  if (typeof r.error === "string") return r.error;
-  return typeof r.reason === "string" ? r.reason : "";
+  const r = row as { error?: unknown };
+  return typeof r.error === "string" ? r.error : "";
 }
 
 /** Rows with an enumerable `error` field, as the output writers read it: the rows themselves when they all have one. */
