@@ -92,13 +92,17 @@ function failedRows(feature: string, md: MixedDesign, opts: MixedOptions, error:
   return md.contrasts ? nanVisitRows(feature, md.nUnits, md.contrasts, opts.visits[0], error) : nanRow(feature, md.nUnits, error, slope);
 }
 
+/** Whether the rows' small-sample df are Kenward-Roger's (--ddf kenward-roger). */
+function usesKr(opts: MixedOptions): boolean {
+  return (opts.ddf ?? DEFAULTS.ddf) === "kenward-roger";
+}
+
 /** What the kernel needs of the scan's options: REML and the small-sample df; with Kenward-Roger over more
  * than two visits, the joint test's contrasts (one row per estimable arm x visit column). */
 export function kernelOptions(opts: MixedOptions, md?: MixedDesign): KernelOptions {
-  const ddf = opts.ddf ?? DEFAULTS.ddf;
-  const k: KernelOptions = { reml: opts.reml ?? DEFAULTS.reml, ddf };
+  const k: KernelOptions = { reml: opts.reml ?? DEFAULTS.reml, ddf: opts.ddf ?? DEFAULTS.ddf };
   const idx = md?.contrasts?.index.filter((i) => i >= 0) ?? [];
-  if (ddf === "kenward-roger" && idx.length > 0) {
+  if (usesKr(opts) && idx.length > 0) {
     const p = md!.design.p;
     const L = new Float64Array(idx.length * p);
     idx.forEach((col, r) => (L[r * p + col] = 1));
@@ -136,7 +140,7 @@ function tryFit(d: BatchDesign, Y: Float64Array, reml: boolean): BatchFit | null
 function finishVisitBlock(scan: PreparedScan, features: number[], fit: BatchFit): void {
   const { frame, md, rows, note, opts } = scan;
   const c = md.contrasts!;
-  const kr = (opts.ddf ?? DEFAULTS.ddf) === "kenward-roger";
+  const kr = usesKr(opts);
   const Y = blockResponses(scan, features);
   const n = md.design.n;
   const nullDesign = keepColumns(md.design, c.nullColumns);
@@ -162,7 +166,7 @@ function finishVisitBlock(scan: PreparedScan, features: number[], fit: BatchFit)
 export function finishBlock(scan: PreparedScan, features: number[], result: { fit: BatchFit } | { error: string }): void {
   const { frame, md, rows, note, opts } = scan;
   const slope = opts.randomSlope ?? DEFAULTS.randomSlope;
-  const kr = (opts.ddf ?? DEFAULTS.ddf) === "kenward-roger";
+  const kr = usesKr(opts);
   if ("error" in result) {
     // a design that cannot be fitted at all (e.g. one arm only): every row says why, none crashes
     for (const f of features) rows[f] = failedRows(frame.features[f], md, opts, result.error, slope);
