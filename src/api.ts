@@ -8,7 +8,7 @@ import { type MixedOptions, type MixedTable, type Progress } from "./models/mixe
 import { fitFrameWith } from "./exec/strata.js";
 import { localFitter } from "./exec/fitter.js";
 import { fitFixedTable, type FixedRow } from "./models/fixed/index.js";
-import { mergeFixedMixed, type CompareRow } from "./models/compare.js";
+import { mergeByCelltype, type CompareRow } from "./models/compare.js";
 import { TrialmixInputError } from "./errors.js";
 import { checkOptions, type CheckedScanOptions, type ScanOptionValues } from "./options.js";
 import type { AnalysisFrame } from "./types.js";
@@ -166,18 +166,10 @@ export function compareFixedVsMixed(data: DataInput, opts: ScanOptions): Compare
  * skipped is a warning, not rows).
  */
 export function mergeTables(fixed: FixedTable, mixed: MixedTable): CompareTable {
-  const warnings = [...new Set([...fixed.warnings, ...mixed.warnings])];
+  const t: CompareTable = { rows: mergeByCelltype(fixed.rows, mixed.rows), warnings: [...new Set([...fixed.warnings, ...mixed.warnings])] };
   const note = fixed.featureNote ?? mixed.featureNote;
-  const withNote = (t: CompareTable): CompareTable => (note ? { ...t, featureNote: note } : t);
-  if (!mixed.rows.some((r) => r.celltype !== undefined)) return withNote({ rows: mergeFixedMixed(fixed.rows, mixed.rows), warnings });
-  const types = [...new Set(mixed.rows.map((r) => r.celltype!))];
-  const rows = types.flatMap((ct) =>
-    mergeFixedMixed(
-      fixed.rows.filter((r) => r.celltype === ct),
-      mixed.rows.filter((r) => r.celltype === ct),
-    ).map((r) => ({ celltype: ct, ...r })),
-  );
-  return withNote({ rows, warnings });
+  if (note) t.featureNote = note;
+  return t;
 }
 
 /** `trialmix inspect`: text for people, or the JSON object of docs/API.md. */

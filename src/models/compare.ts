@@ -57,6 +57,22 @@ export function mergeFixedMixed(fixed: Stat[], mixed: (Stat & { icc: number })[]
   });
 }
 
+/**
+ * The comparison of tables per cell type (rows carrying `celltype`): merged on feature within each cell type
+ * the mixed scan fitted, in its order, each row led by its cell type (a cell type only the fixed table has
+ * is left out: the mixed scan skipped it with a warning); without cell types, mergeFixedMixed.
+ */
+export function mergeByCelltype(fixed: (Stat & { celltype?: string })[], mixed: (Stat & { icc: number; celltype?: string })[]): CompareRow[] {
+  if (!mixed.some((r) => r.celltype !== undefined)) return mergeFixedMixed(fixed, mixed);
+  const types = [...new Set(mixed.map((r) => r.celltype!))];
+  return types.flatMap((ct) =>
+    mergeFixedMixed(
+      fixed.filter((r) => r.celltype === ct),
+      mixed.filter((r) => r.celltype === ct),
+    ).map((r) => ({ celltype: ct, ...r })),
+  );
+}
+
 /** "fixed: <why>" when that side's beta, se or p is missing (NaN, or no row for the feature); "" otherwise. */
 function sideError(side: "fixed" | "mixed", r: Stat | undefined): string {
   if (r === undefined) return `${side}: not in the ${side} table`;
